@@ -1,0 +1,41 @@
+# Everyday commands. `make run` and `make test` are all a fresh machine needs.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+DATA   ?= data
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install run test test-fast browser bench eval clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test,bench]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Ingest the shipped seeds and open the web chat on http://127.0.0.1:7860
+run: install
+	$(BIN)/assistant ingest seeds --data-dir $(DATA)
+	$(BIN)/assistant serve --data-dir $(DATA)
+
+# Chromium from Debian for the browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+test: install browser
+	$(PY) -m pytest -q
+
+test-fast: install
+	$(PY) -m pytest -q -m "not integration"
+
+bench: install
+	$(BIN)/assistant bench ingest bench/data/realtimeqa.jsonl
+
+clean:
+	rm -rf $(VENV) $(DATA) .pytest_cache

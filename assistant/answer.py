@@ -1,0 +1,156 @@
+"""answer(), stream() and search(): the one core the web chat, the CLI and tests all call."""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import cached_property
+from typing import Iterator
+
+from ingest.embedder import Embedder
+from ingest.index import Index
+from ingest.settings import Settings, load_settings
+
+from .condense import condense
+from .generate import Draft, ExtractiveGenerator, Generator
+from .rerank import CrossEncoderReranker
+from .retrieve import Filters, Retriever
+from .types import Answer, Citation, Hit
+from .verify import verified
+
+MAX_QUESTION_CHARS = 2000
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+ABSTAIN_TEXT = "The documents don't say. Nothing in the archive supports an answer to: {question}"
+EMPTY_TEXT = "The archive is empty: ingest some articles first (`assistant ingest PATH`)."
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked as given; the message says what to change."""
+
+
+def clean_question(question) -> str:
+    if not isinstance(question, str):
+        raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    question = " ".join(CONTROL.sub(" ", question).split())
+    if not question:
+        raise QuestionError("the question is empty; type a question about the articles")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question is {len(question):,} characters long; keep it under {MAX_QUESTION_CHARS:,}"
+        )
+    return question
+
+
+class Assistant:
+    """Wires the embedder, the index, the retriever and the generator chosen by settings."""
+
+    def __init__(self, settings: Settings | None = None, generator: Generator | None = None,
+                 embedder: Embedder | None = None):
+        self.settings = settings or load_settings()
+        self._generator = generator
+        self._embedder = embedder
+        self._lock = threading.Lock()
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return self._embedder or Embedder(self.settings.embedding_model, self.settings.embed_batch_size)
+
+    @cached_property
+    def index(self) -> Index:
+        return Index(self.settings, self.embedder.name, self.embedder.dimension)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        reranker = None
+        if self.settings.reranker == "cross-encoder":
+            reranker = CrossEncoderReranker(self.settings.reranker_model or "")
+        return Retriever(self.index, self.embedder, reranker)
+
+    @cached_property
+    def generator(self) -> Generator:
+        return self._generator or ExtractiveGenerator(self.embedder)
+
+    def warm_up(self) -> None:
+        """Load the model and the lexical index now rather than on the first question."""
+        self.embedder.embed(["warm up"])
+        self.retriever.lexical.refresh()
+
+    def search(self, query: str, k: int = 10, since: str | None = None, until: str | None = None,
+               articles: tuple[str, ...] = ()) -> list[Hit]:
+        query = clean_question(query)
+        return self.retriever.search(query, k, Filters(since, until, tuple(articles)))
+
+    def stream(self, question: str, history: list[tuple[str, str]] | None = None, *,
+               since: str | None = None, until: str | None = None,
+               articles: tuple[str, ...] = (), k: int = 8) -> Iterator[Answer]:
+        """Yields the answer as it grows, one cited sentence at a time; the last one is complete."""
+        question = clean_question(question)
+        query = condense(question, [(q, a) for q, a in (history or [])])
+        if self.index.count() == 0:
+            yield Answer(EMPTY_TEXT, [], True, query, question)
+            return
+        vector = self.embedder.embed([query])[0]
+        hits = self.retriever.search(query, k, Filters(since, until, tuple(articles)), vector)
+        draft = self.generator.draft(question, query, hits, vector) if hits else Draft([], 0.0)
+        claims = verified(draft.claims, hits)
+        if not claims or draft.support < self.settings.abstain_threshold:
+            yield Answer(ABSTAIN_TEXT.format(question=question), [], True, query, question, draft.support)
+            return
+        yield from _compose(claims, hits, query, question, draft.support)
+
+    def answer(self, question: str, history: list[tuple[str, str]] | None = None, **filters) -> Answer:
+        final = None
+        for final in self.stream(question, history, **filters):
+            pass
+        return final
+
+
+def _compose(claims, hits: list[Hit], query: str, question: str, support: float) -> Iterator[Answer]:
+    """Orders claims as they stand in their passages and numbers citations by first use."""
+    order = {h.id: i for i, h in enumerate(hits)}
+    claims = sorted(claims, key=lambda c: (order[hits[c.hit].id], c.start))
+    numbers: dict[int, int] = {}
+    spans: dict[int, list[int]] = {}
+    parts: list[str] = []
+    for claim in claims:
+        n = numbers.setdefault(claim.hit, len(numbers) + 1)
+        span = spans.setdefault(claim.hit, [claim.start, claim.end])
+        span[0], span[1] = min(span[0], claim.start), max(span[1], claim.end)
+        parts.append(f"{claim.text} [{n}]")
+        citations = [_citation(n, hits[h], spans[h]) for h, n in numbers.items()]
+        yield Answer(" ".join(parts), citations, False, query, question, support)
+
+
+def _citation(n: int, hit: Hit, span: list[int]) -> Citation:
+    return Citation(
+        n=n, article_id=hit.article_id, title=hit.title, source=hit.source,
+        published=hit.published, passage=hit.passage, quote=hit.passage[span[0]:span[1]],
+        start=hit.start, end=hit.end, quote_start=span[0], quote_end=span[1],
+        score=round(hit.score, 4), also_sources=hit.also_sources,
+    )
+
+
+_DEFAULT: dict[str, Assistant] = {}
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_assistant() -> Assistant:
+    """One Assistant per settings, built on first use (never at import)."""
+    settings = load_settings()
+    key = settings.model_dump_json()
+    with _DEFAULT_LOCK:
+        if key not in _DEFAULT:
+            _DEFAULT[key] = Assistant(settings)
+        return _DEFAULT[key]
+
+
+def answer(question: str, history: list[tuple[str, str]] | None = None, **filters) -> Answer:
+    return default_assistant().answer(question, history, **filters)
+
+
+def stream(question: str, history: list[tuple[str, str]] | None = None, **filters) -> Iterator[Answer]:
+    return default_assistant().stream(question, history, **filters)
+
+
+def search(query: str, k: int = 10, **filters) -> list[Hit]:
+    return default_assistant().search(query, k, **filters)

@@ -1,0 +1,178 @@
+"""The `assistant` command: ingest, ask, chat, serve, eval, bench. Each wraps the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from ingest.index import IndexError_
+from ingest.loaders import LoadError
+from ingest.settings import load_settings
+
+from .answer import QuestionError
+from .types import Answer
+
+
+def _settings(args):
+    return load_settings(data_dir=getattr(args, "data_dir", None))
+
+
+def cmd_ingest(args) -> int:
+    from ingest import ingest
+
+    from .progress import Progress
+
+    with Progress(enabled=not args.quiet and sys.stderr.isatty()) as progress:
+        report = ingest(args.paths, _settings(args), prune=args.prune, dry_run=args.dry_run,
+                        on_progress=progress.update)
+    for message in report.errors:
+        print(f"failed: {message}", file=sys.stderr)
+    for dup, kept in report.duplicate_of.items():
+        print(f"duplicate: {dup} repeats {kept}; not indexed twice", file=sys.stderr)
+    if args.dry_run:
+        for action, article_id in report.plan:
+            print(f"would {action}: {article_id}")
+    s = report.summary()
+    print(
+        f"{'dry run: ' if args.dry_run else ''}added {s['added']}, updated {s['updated']}, "
+        f"unchanged {s['unchanged']}, removed {s['removed']}, duplicates {s['duplicates']}, "
+        f"failed {s['failed']}; {s['chunks']} chunks in {s['seconds']:.1f} s "
+        f"({report.chunks_per_second:.1f} chunks/s)"
+    )
+    if args.json:
+        print(json.dumps(s))
+    return 1 if report.failed else 0
+
+
+def format_answer(answer: Answer) -> str:
+    lines = [answer.text]
+    if answer.query != answer.question:
+        lines.append(f"(searched for: {answer.query})")
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+        for c in answer.citations:
+            when = f", {c.published}" if c.published else ""
+            lines.append(f"[{c.n}] {c.title}{when}: {c.source}")
+            lines.append(f'    "{c.quote}"')
+            for other in c.also_sources:
+                lines.append(f"    also reported at: {other}")
+    return "\n".join(lines)
+
+
+def cmd_ask(args) -> int:
+    from .answer import Assistant
+
+    result = Assistant(_settings(args)).answer(args.question, since=args.since, until=args.until, k=args.k)
+    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(result))
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from .answer import Assistant
+
+    assistant = Assistant(_settings(args))
+    history: list[tuple[str, str]] = []
+    print("Ask about the archive; an empty line or Ctrl-D ends the chat.")
+    while True:
+        try:
+            question = input("> ")
+        except EOFError:
+            break
+        if not question.strip():
+            break
+        try:
+            result = assistant.answer(question, history)
+        except QuestionError as exc:
+            print(f"error: {exc}")
+            continue
+        print(format_answer(result) + "\n")
+        history.append((question, result.text))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .ui import serve
+
+    serve(_settings(args), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluate import main as eval_main
+
+    return eval_main(args, _settings(args))
+
+
+def cmd_bench(args) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(args, _settings(args))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
+    parser.add_argument("--data-dir", type=Path, help="where the index lives (ASSISTANT_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="add, update (and with --prune remove) articles in the index")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--prune", action="store_true", help="remove articles whose files are gone")
+    p.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON on the last line")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=cmd_ingest)
+
+    p = sub.add_parser("ask", help="answer one question with cited sources")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
+    p.add_argument("--until", help="only articles published on or before this date (YYYY-MM-DD)")
+    p.add_argument("--k", type=int, default=8, help="passages to retrieve")
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("chat", help="a chat in the terminal, with history")
+    p.set_defaults(run=cmd_chat)
+
+    p = sub.add_parser("serve", help="the web chat")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(run=cmd_serve)
+
+    p = sub.add_parser("eval", help="retrieval and answer quality on a data set")
+    p.add_argument("dataset", type=Path)
+    p.add_argument("--format", choices=["squad", "realtimeqa", "qa"], help="default: guessed")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--corpus", type=Path, help="folder to index for the qa format")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--out", type=Path, help="write the full JSON report here")
+    p.add_argument("--curve", action="store_true", help="print accuracy vs abstention threshold")
+    p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("bench", help="speed and memory figures")
+    p.add_argument("what", choices=["ingest", "query", "scale", "peer"])
+    p.add_argument("path", type=Path, nargs="?", help="articles (folder or JSONL) or a data set")
+    p.add_argument("--out", type=Path, help="write the figures as JSON here")
+    p.set_defaults(run=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (IndexError_, LoadError, QuestionError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+"""Ingest: folders of news articles -> a synced Chroma index of embedded passages."""
+
+from .loaders import LoadError
+from .models import Article, Passage
+from .settings import Settings, load_settings
+from .sync import IngestReport, ingest
+
+__all__ = ["Article", "IngestReport", "LoadError", "Passage", "Settings", "ingest", "load_settings"]

