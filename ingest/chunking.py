@@ -9,8 +9,9 @@ from .models import Article, Passage
 
 CHUNKER_VERSION = "sentences-v1"
 TITLE_TOKENS = 32  # the title is prefixed to each chunk's embedded text; it gets at most this
-# A sentence ends at . ! ? (plus closing quotes/brackets) followed by space, or at a line break.
-SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=\S)|\n+""")
+# A sentence ends at . ! ? (plus closing quotes/brackets) before a capital, digit or opening
+# quote, or at a line break; group 1 is the gap between the two sentences.
+SENTENCE_END = re.compile(r"""[.!?]["'”’)\]]*([^\S\n]+)(?=["'“‘(\[]?[A-Z0-9])|(\s*\n\s*)""")
 
 
 class Tokenizer(Protocol):
@@ -22,8 +23,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence, whitespace trimmed, covering all non-space text."""
     spans, start = [], 0
     for match in SENTENCE_END.finditer(text):
-        spans.append((start, match.start()))
-        start = match.end()
+        gap = 1 if match.group(1) is not None else 2
+        spans.append((start, match.start(gap)))
+        start = match.end(gap)
     spans.append((start, len(text)))
     return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
 

@@ -65,12 +65,12 @@ class Embedder:
         """Token counts without special tokens, one per text."""
         if not texts:
             return []
-        encoded = self.model.tokenizer(texts, add_special_tokens=False)["input_ids"]
+        encoded = self.model.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Character span of each token of `text`."""
-        enc = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        enc = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
         return [tuple(span) for span in enc["offset_mapping"]]
 
     def embed(self, texts: list[str]) -> np.ndarray:

@@ -32,7 +32,7 @@ def discover(paths: list[Path]) -> list[tuple[Path, Path]]:
     for path in paths:
         path = path.resolve()
         if path.is_dir():
-            files = (p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+            files = (p for p in path.rglob("*") if (p.is_file() or p.is_symlink()) and not _hidden(p, path))
             found += [(p, path) for p in sorted(files) if p.suffix.lower() in SUFFIXES]
         elif path.exists():
             found.append((path, path.parent))

@@ -1,0 +1,102 @@
+"""Evaluation data sets -> one shape: a corpus of article records and questions with hit rules."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Question:
+    id: str
+    text: str
+    answers: list[list[str]] | None  # groups of accepted phrases; None: the documents don't say
+    gold_article: str | None = None  # record key of the gold article (squad), if the rule uses it
+    hit_phrases: list[str] = field(default_factory=list)  # a passage containing one of these is a hit
+
+    @property
+    def answerable(self) -> bool:
+        return self.answers is not None
+
+
+@dataclass
+class Dataset:
+    name: str
+    records: list[dict]  # article records ({key, title, text, url, published}), or [] to use an index
+    questions: list[Question]
+
+
+def guess_format(path: Path) -> str:
+    if path.is_dir() and (path / "queries.json").exists():
+        return "squad"
+    if path.is_dir() and any(path.glob("*_gcs.jsonl")):
+        return "realtimeqa"
+    if path.suffix == ".json":
+        return "qa"
+    raise ValueError(f"{path}: cannot tell the data set's format; pass --format squad|realtimeqa|qa")
+
+
+def load_dataset(path: Path, fmt: str | None = None) -> Dataset:
+    fmt = fmt or guess_format(path)
+    return {"squad": load_squad, "realtimeqa": load_realtimeqa, "qa": load_qa}[fmt](path)
+
+
+def load_squad(path: Path) -> Dataset:
+    queries = json.loads((path / "queries.json").read_text())["queries"]
+    truth = json.loads((path / "ground_truth.json").read_text())
+    keys: dict[str, str] = {}
+    records = []
+    for q in queries:
+        if q["context"] not in keys:
+            keys[q["context"]] = f"p{len(keys)}"
+            records.append({"key": keys[q["context"]], "text": q["context"]})
+    questions = []
+    for q in queries:
+        gold = truth[q["id"]]
+        answers = None if gold["is_impossible"] else [list(gold["answers"])]
+        questions.append(Question(q["id"], q["question"], answers, keys[q["context"]]))
+    return Dataset(path.name, records, questions)
+
+
+def load_realtimeqa(path: Path) -> Dataset:
+    records, seen = [], set()
+    for file in sorted(path.glob("*_gcs.jsonl")):
+        for line in file.read_text().splitlines():
+            for art in json.loads(line).get("search_result") or []:
+                url = art.get("url")
+                if not url or url in seen or not (art.get("text") or "").strip():
+                    continue
+                seen.add(url)
+                records.append({"key": url, "url": url, "title": art.get("title") or "",
+                                "text": art["text"], "published": art.get("publish_date") or ""})
+    corpus = "\n".join(r["text"] for r in records).lower()
+    questions = []
+    for file in sorted(path.glob("*_qa.jsonl")):
+        for line in file.read_text().splitlines():
+            q = json.loads(line)
+            choice = q["choices"][int(q["answer"][0])]
+            scored = len(choice) >= 4 and choice.lower() in corpus
+            questions.append(Question(q["question_id"], q["question_sentence"], [[choice]],
+                                      hit_phrases=[choice] if scored else []))
+    return Dataset(path.name, records, questions)
+
+
+def load_qa(path: Path) -> Dataset:
+    data = json.loads(path.read_text())
+    questions = []
+    for n, q in enumerate(data["questions"]):
+        expect = q.get("expect")
+        phrases = [p for group in expect for p in group] if expect else []
+        questions.append(Question(str(q.get("id", n)), q["q"], expect, hit_phrases=phrases))
+    return Dataset(path.stem, [], questions)
+
+
+def write_corpus(records: list[dict], folder: Path) -> Path:
+    """The records as one JSONL file the ingest command reads; returns the file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / "corpus.jsonl"
+    with out.open("w") as f:
+        for r in records:
+            f.write(json.dumps({k: v for k, v in r.items() if k != "key"}) + "\n")
+    return out

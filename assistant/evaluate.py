@@ -1,0 +1,192 @@
+"""`assistant eval`: retrieval and answer quality on a data set, through the same answer() the chat uses."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ingest import ingest
+from ingest.settings import Settings
+
+from .answer import Assistant
+from .datasets import Dataset, Question, load_dataset, write_corpus
+from .types import Hit
+
+
+@dataclass
+class Outcome:
+    id: str
+    question: str
+    answerable: bool
+    scored: bool  # counts for retrieval metrics
+    rank: int | None  # 1-based rank of the first hit passage within k, if any
+    text: str  # the answer that would be given above any threshold
+    support: float
+    cited: list[str]  # cited passages
+    latency_ms: float
+    expected: list[list[str]] | None
+
+    def correct(self) -> bool:
+        return self.answerable and contains_all(self.text, self.expected)
+
+    def cited_fact(self) -> bool:
+        return self.answerable and any(contains_all(p, self.expected) for p in self.cited)
+
+
+def contains_all(text: str, groups: list[list[str]] | None) -> bool:
+    low = text.lower()
+    return bool(groups) and all(any(p.lower() in low for p in group) for group in groups)
+
+
+@dataclass
+class Report:
+    dataset: str
+    questions: int
+    threshold: float
+    metrics: dict
+    curve: list[dict] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)
+
+
+def is_hit(question: Question, hit: Hit, gold_ids: dict[str, str]) -> bool:
+    if question.gold_article is not None:
+        return hit.article_id == gold_ids.get(question.gold_article)
+    low = hit.passage.lower()
+    return any(p.lower() in low for p in question.hit_phrases)
+
+
+def record_ids(dataset: Dataset, corpus_file: Path) -> dict[str, str]:
+    """Record key -> the article id ingest gives that record."""
+    return {r["key"]: r.get("url") or f"{corpus_file.name}#{n}" for n, r in enumerate(dataset.records)}
+
+
+def run(dataset: Dataset, settings: Settings, k: int = 10, progress: bool = True,
+        corpus: Path | None = None) -> tuple[list[Outcome], float]:
+    """Every question through search() and answer(); returns outcomes and index-build seconds."""
+    with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
+        build = 0.0
+        gold_ids: dict[str, str] = {}
+        if dataset.records or corpus:
+            settings = settings.model_copy(update={"data_dir": Path(tmp) / "index", "chroma_host": None})
+            started = time.perf_counter()
+            if dataset.records:
+                corpus_file = write_corpus(dataset.records, Path(tmp) / "corpus")
+                gold_ids = record_ids(dataset, corpus_file)
+                ingest([corpus_file], settings)
+            else:
+                ingest([corpus], settings)
+            build = time.perf_counter() - started
+        probe = Assistant(settings.model_copy(update={"abstain_threshold": -1e9}))
+        probe.warm_up()
+        outcomes = [_ask(probe, q, k, gold_ids) for q in _progress(dataset.questions, progress)]
+    return outcomes, build
+
+
+def _progress(items, enabled: bool):
+    if not enabled:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc="questions", unit="q", leave=False, file=sys.stderr)
+
+
+def _ask(assistant: Assistant, q: Question, k: int, gold_ids: dict[str, str]) -> Outcome:
+    hits = assistant.search(q.text, k=k)
+    rank = next((i + 1 for i, h in enumerate(hits) if is_hit(q, h, gold_ids)), None)
+    started = time.perf_counter()
+    answer = assistant.answer(q.text)
+    latency = (time.perf_counter() - started) * 1000
+    scored = q.gold_article is not None and q.answerable or bool(q.hit_phrases)
+    return Outcome(q.id, q.text, q.answerable, scored, rank, answer.text, answer.support,
+                   [c.passage for c in answer.citations], latency, q.answers)
+
+
+def metrics(outcomes: list[Outcome], threshold: float) -> dict:
+    scored = [o for o in outcomes if o.scored]
+    ranks = [o.rank for o in scored]
+    answerable = [o for o in outcomes if o.answerable]
+    unanswerable = [o for o in outcomes if not o.answerable]
+    answered = [o for o in outcomes if o.support >= threshold]
+    abstained = [o for o in outcomes if o.support < threshold]
+    right = [o for o in answerable if o.support >= threshold and o.correct()]
+    cited = [p for o in answered if o.answerable for p in o.cited]
+    cited_right = sum(contains_all(p, o.expected) for o in answered if o.answerable for p in o.cited)
+
+    def share(a, b):
+        return round(a / b, 3) if b else None
+
+    return {
+        "retrieval_questions": len(scored),
+        "hit@1": share(sum(r is not None and r <= 1 for r in ranks), len(ranks)),
+        "hit@4": share(sum(r is not None and r <= 4 for r in ranks), len(ranks)),
+        "hit@10": share(sum(r is not None and r <= 10 for r in ranks), len(ranks)),
+        "mrr@10": share(sum(1 / r for r in ranks if r is not None and r <= 10), len(ranks)),
+        "answerable": len(answerable),
+        "answer_accuracy": share(len(right), len(answerable)),
+        "unanswerable": len(unanswerable),
+        "abstention_precision": share(sum(not o.answerable for o in abstained), len(abstained)),
+        "abstention_recall": share(sum(o.support < threshold for o in unanswerable), len(unanswerable)),
+        "overall_accuracy": share(len(right) + sum(o.support < threshold for o in unanswerable), len(outcomes)),
+        "citation_precision": share(cited_right, len(cited)),
+        "citation_recall": share(sum(o.cited_fact() for o in right), len(right)),
+        "latency_p50_ms": round(float(np.percentile([o.latency_ms for o in outcomes], 50)), 1),
+        "latency_p95_ms": round(float(np.percentile([o.latency_ms for o in outcomes], 95)), 1),
+    }
+
+
+def curve(outcomes: list[Outcome], steps: int = 21) -> list[dict]:
+    """Answerable accuracy vs abstention accuracy as the abstention threshold moves."""
+    supports = sorted(o.support for o in outcomes)
+    points = sorted({round(float(x), 3) for x in np.quantile(supports, np.linspace(0, 1, steps))})
+    rows = []
+    for t in points:
+        m = metrics(outcomes, t)
+        rows.append({"threshold": t, "answer_accuracy": m["answer_accuracy"],
+                     "abstention_recall": m["abstention_recall"], "overall_accuracy": m["overall_accuracy"]})
+    return rows
+
+
+def failures(outcomes: list[Outcome], threshold: float) -> list[dict]:
+    out = []
+    for o in outcomes:
+        given = o.text if o.support >= threshold else "(abstained)"
+        ok = o.correct() and o.support >= threshold if o.answerable else o.support < threshold
+        if not ok:
+            out.append({"id": o.id, "question": o.question, "expected": o.expected, "got": given,
+                        "support": round(o.support, 4), "rank": o.rank})
+    return out
+
+
+def evaluate(path: Path, settings: Settings, fmt: str | None = None, k: int = 10,
+             corpus: Path | None = None, progress: bool = True) -> Report:
+    dataset = load_dataset(path, fmt)
+    started = time.perf_counter()
+    outcomes, build = run(dataset, settings, k, progress, corpus)
+    threshold = settings.abstain_threshold
+    m = metrics(outcomes, threshold)
+    m.update(index_seconds=round(build, 1), total_seconds=round(time.perf_counter() - started, 1))
+    return Report(dataset.name, len(outcomes), threshold, m, curve(outcomes), failures(outcomes, threshold))
+
+
+def main(args, settings: Settings) -> int:
+    report = evaluate(args.dataset, settings, args.format, args.k, args.corpus, progress=sys.stderr.isatty())
+    if args.out:
+        args.out.write_text(json.dumps(asdict(report), indent=2))
+    if args.json:
+        print(json.dumps(asdict(report)))
+        return 0
+    print(f"{report.dataset}: {report.questions} questions, abstention threshold {report.threshold}")
+    for key, value in report.metrics.items():
+        print(f"  {key:<22} {value}")
+    if args.curve:
+        print("\n  threshold  answerable_acc  abstention_recall  overall")
+        for row in report.curve:
+            print(f"  {row['threshold']:>9}  {row['answer_accuracy']!s:>14}  "
+                  f"{row['abstention_recall']!s:>17}  {row['overall_accuracy']!s:>7}")
+    return 0

@@ -1,0 +1,67 @@
+"""Shared fixtures: the real embedding model (loaded once), temp indexes, no network."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_FILE = next(SEEDS.glob("*.txt"))
+OUTPUT = ROOT / "test-output"
+LOOPBACK = ("127.", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def no_network():
+    """Any connection beyond this machine fails the test loudly."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if isinstance(host, str) and not host.startswith(LOOPBACK) and self.family != socket.AF_UNIX:
+            raise RuntimeError(f"test tried to reach the network: {address}")
+        return real_connect(self, address)
+
+    socket.socket.connect = guarded
+    yield
+    socket.socket.connect = real_connect
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from ingest.embedder import Embedder
+
+    model = Embedder()
+    model.embed(["load"])
+    return model
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from ingest.settings import load_settings
+
+    return load_settings(data_dir=tmp_path / "index", chroma_host=None)
+
+
+@pytest.fixture
+def seed_copy(tmp_path) -> Path:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(SEED_FILE, folder / SEED_FILE.name)
+    return folder
+
+
+@pytest.fixture
+def output_dir(request) -> Path:
+    folder = OUTPUT / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
