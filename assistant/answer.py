@@ -80,6 +80,12 @@ class Assistant:
         query = clean_question(query)
         return self.retriever.search(query, k, Filters(since, until, tuple(articles)))
 
+    def as_retriever(self, k: int = 4, **filters):
+        """A LangChain retriever over this archive."""
+        from .lc import ArchiveRetriever
+
+        return ArchiveRetriever(assistant=self, k=k, **filters)
+
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, *,
                since: str | None = None, until: str | None = None,
                articles: tuple[str, ...] = (), k: int = 8) -> Iterator[Answer]:

@@ -57,8 +57,12 @@ def answer_type(question: str) -> re.Pattern | None:
     return None
 
 
-def has_type(text: str, wants: re.Pattern | None) -> float:
-    return 1.0 if wants is not None and wants.search(text) else 0.0
+def has_type(text: str, wants: re.Pattern | None, question: str = "") -> float:
+    """1.0 when `text` holds what the question asks for (a name not already in the question)."""
+    if wants is None:
+        return 0.0
+    asked = {w.lower() for w in re.findall(r"\w+", question)}
+    return 1.0 if any(m.group(0).lower() not in asked for m in wants.finditer(text)) else 0.0
 
 
 def term_set(text: str) -> set[str]:
@@ -84,13 +88,15 @@ class ExtractiveGenerator:
     """
 
     def __init__(self, embedder: Embedder, passages: int = 4, max_claims: int = 2,
-                 dense_weight: float = 0.6, follow_margin: float = 0.08, shortlist: int = 8):
+                 dense_weight: float = 0.6, follow_margin: float = 0.08, shortlist: int = 8,
+                 typed_margin: float = 0.2):
         self.embedder = embedder
         self.passages = passages
         self.max_claims = max_claims
         self.dense_weight = dense_weight
         self.follow_margin = follow_margin
         self.shortlist = shortlist
+        self.typed_margin = typed_margin
 
     def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray) -> Draft:
         hits = hits[: self.passages]
@@ -100,7 +106,7 @@ class ExtractiveGenerator:
         q_terms = term_set(query)
         wants = answer_type(question)
         texts = [hits[h].passage[s:e] for h, s, e in sentences]
-        coverage = [self._coverage(q_terms, term_set(t)) + 0.1 * has_type(t, wants) for t in texts]
+        coverage = [self._coverage(q_terms, term_set(t)) + 0.1 * has_type(t, wants, question) for t in texts]
         # Embedding every sentence costs ~4 ms each: only the lexically likeliest are embedded.
         shortlist = sorted(range(len(texts)), key=lambda i: (-coverage[i], sentences[i][0]))[: self.shortlist]
         dense = self.embedder.embed([texts[i] for i in shortlist]) @ query_vector
@@ -111,14 +117,21 @@ class ExtractiveGenerator:
             score = self.dense_weight * float(d) + (1 - self.dense_weight) * coverage[i]
             scored.append(ScoredSentence(h, s, e, float(d), coverage[i], score))
         scored.sort(key=lambda x: -x.score)
-        best = scored[0]
-        picked = [best] + [
-            s for s in scored[1:self.max_claims]
-            if s.score >= best.score - self.follow_margin
-        ]
-        claims = [Claim(hits[s.hit].passage[s.start:s.end], s.hit, s.start, s.end, s.score) for s in picked]
-        support = 0.5 * best.score + 0.5 * passage_cov[best.hit]
+        picked = self._pick(scored, lambda x: has_type(hits[x.hit].passage[x.start:x.end], wants, question))
+        claims = [Claim(hits[x.hit].passage[x.start:x.end], x.hit, x.start, x.end, x.score) for x in picked]
+        support = 0.5 * scored[0].score + 0.5 * passage_cov[scored[0].hit]
         return Draft(claims, support)
+
+    def _pick(self, scored: list[ScoredSentence], typed) -> list[ScoredSentence]:
+        """The best sentence, the runner-up if nearly as good, and, when the question asks for a
+        number, date or name that neither holds, the best sentence that does hold one."""
+        best = scored[0]
+        picked = [best] + [x for x in scored[1:self.max_claims] if x.score >= best.score - self.follow_margin]
+        if not any(typed(x) for x in picked):
+            holder = next((x for x in scored[1:] if typed(x) and x.score >= best.score - self.typed_margin), None)
+            if holder is not None:
+                picked = [best, holder]
+        return picked
 
     def _sentences(self, hits: list[Hit]) -> list[tuple[int, int, int]]:
         out = []

@@ -30,6 +30,8 @@ class Filters:
             clauses.append({"published_day": {"$gte": day_number(self.since)}})
         if self.until:
             clauses.append({"published_day": {"$lte": day_number(self.until)}})
+            if not self.since:
+                clauses.append({"published_day": {"$gte": 0}})  # undated articles are out of range
         if self.articles:
             ids = list(self.articles)
             clauses.append({"$or": [{"article_id": {"$in": ids}}, {"source": {"$in": ids}},
