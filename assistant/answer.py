@@ -53,7 +53,7 @@ class Assistant:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return self._embedder or Embedder(self.settings.embedding_model, self.settings.embed_batch_size)
+        return self._embedder or Embedder.from_settings(self.settings)
 
     @cached_property
     def index(self) -> Index:
@@ -128,10 +128,13 @@ def _compose(claims, hits: list[Hit], query: str, question: str, support: float)
 
 
 def _citation(n: int, hit: Hit, span: list[int]) -> Citation:
+    """The cited chunk(s) holding the quote, not every chunk merged into the hit."""
+    passage, start, end = hit.narrowed(span[0], span[1])
+    shift = start - hit.start
     return Citation(
         n=n, article_id=hit.article_id, title=hit.title, source=hit.source,
-        published=hit.published, passage=hit.passage, quote=hit.passage[span[0]:span[1]],
-        start=hit.start, end=hit.end, quote_start=span[0], quote_end=span[1],
+        published=hit.published, passage=passage, quote=hit.passage[span[0]:span[1]],
+        start=start, end=end, quote_start=span[0] - shift, quote_end=span[1] - shift,
         score=round(hit.score, 4), also_sources=hit.also_sources,
     )
 

@@ -174,6 +174,7 @@ def hit_from_chunk(chunk: StoredChunk, score: float) -> Hit:
         end=int(m.get("end", len(chunk.text))),
         score=float(score),
         chunks=(int(m.get("chunk", 0)),),
+        spans=((int(m.get("start", 0)), int(m.get("end", len(chunk.text)))),),
         also_sources=tuple(s for s in (m.get("also_sources") or "").split("\n") if s),
     )
 
@@ -214,4 +215,5 @@ def _join(a: Hit, b: Hit) -> Hit:
         gap = "" if second.start <= first.end else " "
         text = first.passage + gap + second.passage[max(0, first.end - second.start):]
     return replace(a, passage=text, start=first.start, end=max(a.end, b.end),
-                   chunks=tuple(sorted(set(a.chunks + b.chunks))), score=max(a.score, b.score))
+                   chunks=tuple(sorted(set(a.chunks + b.chunks))), score=max(a.score, b.score),
+                   spans=tuple(sorted(set(a.spans + b.spans))))

@@ -21,9 +21,19 @@ class Hit:
     score: float
     chunks: tuple[int, ...] = ()
     also_sources: tuple[str, ...] = ()
+    spans: tuple[tuple[int, int], ...] = ()  # article offsets of the chunks merged into `passage`
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def narrowed(self, start: int, end: int) -> tuple[str, int, int]:
+        """The merged chunks that overlap passage[start:end], as (text, article start, article end)."""
+        parts = [(s, e) for s, e in (self.spans or ((self.start, self.end),))
+                 if s - self.start < end and e - self.start > start]
+        if not parts:
+            return self.passage, self.start, self.end
+        lo, hi = min(s for s, _ in parts), max(e for _, e in parts)
+        return self.passage[lo - self.start:hi - self.start], lo, hi
 
 
 @dataclass
@@ -54,6 +64,13 @@ class Answer:
     query: str = ""
     question: str = ""
     support: float = 0.0  # the score the abstention threshold was compared with
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Answer":
+        citations = [Citation(**{**c, "also_sources": tuple(c.get("also_sources", ()))})
+                     for c in data.get("citations", [])]
+        return cls(data["text"], citations, data["abstained"], data.get("query", ""),
+                   data.get("question", ""), data.get("support", 0.0))
 
     def to_dict(self) -> dict:
         return {

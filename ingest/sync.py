@@ -60,7 +60,7 @@ def ingest(
     """Bring the index in line with the articles under `paths`; see IngestReport for the tally."""
     started = time.perf_counter()
     settings = settings or load_settings()
-    embedder = embedder or Embedder(settings.embedding_model, settings.embed_batch_size)
+    embedder = embedder or Embedder.from_settings(settings)
     run = _Run(settings, embedder, dry_run, on_progress or (lambda *_: None))
     run.load([Path(p) for p in paths])
     run.plan()

@@ -42,3 +42,11 @@ def test_filters_as_where_clause_and_in_python():
     assert Filters().where() is None and Filters().allows({})
     assert Filters(until="2023-01-01").where() == {"$and": [
         {"published_day": {"$lte": 19358}}, {"published_day": {"$gte": 0}}]}
+
+
+def test_a_merged_passage_narrows_back_to_the_chunks_around_a_quote():
+    merged = merge_adjacent([hit("a", 21, 61, 0.9), hit("a", 0, 42, 0.8), hit("a", 62, len(ARTICLE), 0.6)])[0]
+    fourth = ARTICLE.index("Fourth")
+    text, start, end = merged.narrowed(fourth, fourth + 6)
+    assert (text, start, end) == (ARTICLE[62:], 62, len(ARTICLE))
+    assert merged.narrowed(0, 5) == (ARTICLE[0:42], 0, 42)
