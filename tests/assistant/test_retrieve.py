@@ -7,7 +7,7 @@ ARTICLE = "First sentence here. Second sentence here. Third one is here. Fourth 
 def hit(article, start, end, score, text=None):
     return Hit(id=f"{article}:{start}", article_id=article, title=article, source=article, url=None,
                published=None, passage=text if text is not None else ARTICLE[start:end], start=start,
-               end=end, score=score, chunks=(start,))
+               end=end, score=score, chunks=(start,), spans=((start, end),))
 
 
 def test_adjacent_and_overlapping_chunks_merge_into_one_passage():
