@@ -154,33 +154,15 @@ class Index:
     def write(self, article: Article, passages: list[Passage], vectors: np.ndarray, hash_: str,
               fingerprint: int, also_sources: tuple[str, ...] = ()) -> None:
         """Write an article's chunks (upsert by id), then remove its chunks from older versions."""
-        metas = [
-            {
-                "article_id": article.id,
-                "title": article.title,
-                "source": article.source,
-                "url": article.url or "",
-                "published": article.published or "",
-                "published_day": day_number(article.published),
-                "chunk": p.index,
-                "chunks": len(passages),
-                "start": p.start,
-                "end": p.end,
-                "hash": hash_,
-                "fingerprint": str(fingerprint),
-                "also_sources": "\n".join(also_sources),
-            }
-            for p in passages
-        ]
-        step = self.client.get_max_batch_size()
-        for i in range(0, len(passages), step):
-            self.collection.upsert(
-                ids=[p.id for p in passages[i:i + step]],
-                embeddings=vectors[i:i + step],
-                documents=[p.text for p in passages[i:i + step]],
-                metadatas=metas[i:i + step],
-            )
+        metas = [chunk_metadata(article, p, len(passages), hash_, fingerprint, also_sources) for p in passages]
+        self.upsert([p.id for p in passages], vectors, [p.text for p in passages], metas)
         self.collection.delete(where={"$and": [{"article_id": article.id}, {"hash": {"$ne": hash_}}]})
+
+    def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict]) -> None:
+        step = self.client.get_max_batch_size()
+        for i in range(0, len(ids), step):
+            self.collection.upsert(ids=ids[i:i + step], embeddings=vectors[i:i + step],
+                                   documents=texts[i:i + step], metadatas=metas[i:i + step])
 
     def add_also_source(self, article_id: str, sources: tuple[str, ...]) -> None:
         got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
@@ -196,6 +178,25 @@ class Index:
         meta.update(generation=int(meta.get("generation", 0)) + 1, chunker=chunker_version,
                     updated=time.time())
         self.collection.modify(metadata=meta)
+
+
+def chunk_metadata(article: Article, passage: Passage, chunks: int, hash_: str, fingerprint: int,
+                   also_sources: tuple[str, ...] = ()) -> dict:
+    return {
+        "article_id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "url": article.url or "",
+        "published": article.published or "",
+        "published_day": day_number(article.published),
+        "chunk": passage.index,
+        "chunks": chunks,
+        "start": passage.start,
+        "end": passage.end,
+        "hash": hash_,
+        "fingerprint": str(fingerprint),
+        "also_sources": "\n".join(also_sources),
+    }
 
 
 def _stored_article(article_id: str, metas: list[dict]) -> StoredArticle:

@@ -1,0 +1,86 @@
+"""Bench helpers: a synthetic index of any size, and our retrieval beside the LangChain peer's."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ingest.embedder import Embedder
+from ingest.index import Index, chunk_metadata
+from ingest.models import Article, Passage
+from ingest.settings import Settings
+
+CHUNKS_PER_ARTICLE = 10
+
+
+def synthetic_index(settings: Settings, embedder: Embedder, texts: list[str], vectors: np.ndarray,
+                    size: int, seed: int = 7) -> float:
+    """`size` chunks mixed from real ones (text halves, vectors blended plus noise); returns seconds."""
+    rng = np.random.default_rng(seed)
+    started = time.perf_counter()
+    index = Index(settings, embedder.name, embedder.dimension, create=True)
+    step = 5000
+    for lo in range(0, size, step):
+        n = min(step, size - lo)
+        a, b = rng.integers(0, len(texts), n), rng.integers(0, len(texts), n)
+        mixed = 0.7 * vectors[a] + 0.3 * vectors[b] + rng.normal(0, 0.02, (n, vectors.shape[1]))
+        mixed = (mixed / np.linalg.norm(mixed, axis=1, keepdims=True)).astype(np.float32)
+        docs = [texts[i][: len(texts[i]) // 2] + " " + texts[j][len(texts[j]) // 2:] for i, j in zip(a, b)]
+        ids, metas = [], []
+        for k, doc in enumerate(docs):
+            number = lo + k
+            article = Article(f"synthetic-{number // CHUNKS_PER_ARTICLE}", f"Synthetic {number // CHUNKS_PER_ARTICLE}",
+                              doc, "synthetic", None, "2023-10-01")
+            passage = Passage(f"{article.id}:{number % CHUNKS_PER_ARTICLE}", article.id,
+                              number % CHUNKS_PER_ARTICLE, doc, 0, len(doc))
+            ids.append(passage.id)
+            metas.append(chunk_metadata(article, passage, CHUNKS_PER_ARTICLE, "synthetic", 0))
+        index.upsert(ids, mixed, docs, metas)
+    index.bump_generation("synthetic")
+    return time.perf_counter() - started
+
+
+def _ranks(questions, search) -> list[int | None]:
+    return [next((i + 1 for i, hit in enumerate(search(q)) if hit), None) for q in questions]
+
+
+def retrieval_figures(ranks: list[int | None]) -> dict:
+    def share(k):
+        return round(sum(r is not None and r <= k for r in ranks) / len(ranks), 3)
+
+    return {"questions": len(ranks), "hit@1": share(1), "hit@4": share(4), "hit@10": share(10),
+            "mrr@10": round(sum(1 / r for r in ranks if r) / len(ranks), 3)}
+
+
+def peer_comparison(path: Path, settings: Settings) -> dict:
+    from .datasets import load_dataset, write_corpus
+    from .evaluate import metrics, run
+    from .peer import build
+
+    dataset = load_dataset(path)
+    scored = [q for q in dataset.questions if (q.gold_article and q.answerable) or q.hit_phrases]
+    outcomes, ours_seconds = run(dataset, settings, progress=False)
+    ours = metrics(outcomes, settings.abstain_threshold)
+    with tempfile.TemporaryDirectory(prefix="assistant-peer-") as tmp:
+        started = time.perf_counter()
+        store, chunks = build(dataset.records, Path(tmp) / "peer", str(Embedder.from_settings(settings).model_path))
+        peer_seconds = time.perf_counter() - started
+
+        def peer_hits(q):
+            docs = store.similarity_search(q.text, k=10)
+            if q.gold_article:
+                return [d.metadata["key"] == q.gold_article for d in docs]
+            return [any(p.lower() in d.page_content.lower() for p in q.hit_phrases) for d in docs]
+
+        peer = retrieval_figures(_ranks(scored, peer_hits))
+    rows = [
+        {"system": "ours", "hit@1": ours["hit@1"], "hit@4": ours["hit@4"], "hit@10": ours["hit@10"],
+         "mrr@10": ours["mrr@10"], "index_seconds": round(ours_seconds, 1)},
+        {"system": "langchain-peer", "hit@1": peer["hit@1"], "hit@4": peer["hit@4"], "hit@10": peer["hit@10"],
+         "mrr@10": peer["mrr@10"], "index_seconds": round(peer_seconds, 1)},
+    ]
+    return {"dataset": dataset.name, "questions": peer["questions"], "peer_chunks": chunks, "rows": rows,
+            "answer_accuracy": ours["answer_accuracy"], "overall_accuracy": ours["overall_accuracy"]}

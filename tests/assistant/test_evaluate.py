@@ -1,0 +1,77 @@
+"""`assistant eval` on a tiny data set made here: the metrics are checked exactly."""
+
+import json
+
+import pytest
+
+from assistant.cli import main
+from assistant.evaluate import Outcome, contains_all, metrics
+
+ARTICLES = [
+    "The Corvenna lighthouse was restored by 23 volunteers. It was relit in October after nine dark years.",
+    "Observers counted 417 pelicans in the Zarnova harbour this autumn. The count was the highest on record.",
+    "The Tessaly bakery opened in 1931 on Mill Street. It still bakes rye bread in a wood-fired oven.",
+]
+
+
+def squad_folder(tmp_path):
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    qs = [
+        ("q1", 0, "How many volunteers restored the Corvenna lighthouse?", ["23"], False),
+        ("q2", 1, "How many pelicans were counted in the Zarnova harbour?", ["417"], False),
+        ("q3", 2, "In what year did the Tessaly bakery open?", ["1932"], False),  # gold disagrees: wrong
+        ("q4", 0, "Who won the 2022 football World Cup final?", [], True),
+    ]
+    (folder / "queries.json").write_text(json.dumps(
+        {"queries": [{"id": i, "context": ARTICLES[c], "question": q} for i, c, q, _, _ in qs]}))
+    (folder / "ground_truth.json").write_text(json.dumps(
+        {i: {"answers": a, "is_impossible": imp} for i, _, _, a, imp in qs}))
+    return folder
+
+
+@pytest.mark.integration
+def test_eval_on_a_tiny_squad_set_computes_exact_metrics(tmp_path, capsys):
+    out = tmp_path / "report.json"
+    code = main(["eval", str(squad_folder(tmp_path)), "--json", "--out", str(out)])
+    assert code == 0
+    report = json.loads(out.read_text())
+    m = report["metrics"]
+    assert report["questions"] == 4
+    assert (m["retrieval_questions"], m["hit@1"], m["hit@4"], m["mrr@10"]) == (3, 1.0, 1.0, 1.0)
+    assert (m["answerable"], m["answer_accuracy"]) == (3, 0.667)
+    assert (m["unanswerable"], m["abstention_precision"], m["abstention_recall"]) == (1, 1.0, 1.0)
+    assert m["overall_accuracy"] == 0.75
+    assert m["citation_recall"] == 1.0
+    assert [f["id"] for f in report["failures"]] == ["q3"]
+    assert "1931" in report["failures"][0]["got"]
+    assert json.loads(capsys.readouterr().out)["metrics"] == m
+
+
+def outcome(answerable, support, text, cited, rank=1, expected=(("x",),)):
+    return Outcome("id", "q", answerable, answerable, rank, text, support, list(cited), 10.0,
+                   [list(g) for g in expected] if answerable else None)
+
+
+def test_metrics_arithmetic():
+    outcomes = [
+        outcome(True, 0.9, "has x", ["x here", "nothing"], rank=1),
+        outcome(True, 0.8, "wrong", ["nothing"], rank=3),
+        outcome(True, 0.1, "has x", ["x"], rank=None),  # below threshold: abstained
+        outcome(False, 0.2, "", []),
+        outcome(False, 0.7, "confident", ["y"]),
+    ]
+    m = metrics(outcomes, threshold=0.5)
+    assert (m["hit@1"], m["hit@4"], m["hit@10"]) == (0.333, 0.667, 0.667)
+    assert m["mrr@10"] == round((1 + 1 / 3) / 3, 3)
+    assert m["answer_accuracy"] == 0.333
+    assert (m["abstention_precision"], m["abstention_recall"]) == (0.5, 0.5)
+    assert m["overall_accuracy"] == 0.4
+    assert m["citation_precision"] == round(1 / 3, 3)  # 3 passages cited on answered answerables
+    assert m["citation_recall"] == 1.0
+
+
+def test_contains_all_needs_one_phrase_of_every_group():
+    assert contains_all("The Pont Neuf and Alexandre III", [["Pont Neuf"], ["Pont Alexandre", "Alexandre III"]])
+    assert not contains_all("The Pont Neuf", [["Pont Neuf"], ["Alexandre III"]])
+    assert not contains_all("anything", None)
