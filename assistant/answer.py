@@ -64,7 +64,8 @@ class Assistant:
         reranker = None
         if self.settings.reranker == "cross-encoder":
             reranker = CrossEncoderReranker(self.settings.reranker_model or "")
-        return Retriever(self.index, self.embedder, reranker)
+        return Retriever(self.index, self.embedder, reranker, lexical_weight=self.settings.lexical_weight,
+                         lede_weight=self.settings.lede_weight)
 
     @cached_property
     def generator(self) -> Generator:

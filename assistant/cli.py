@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", type=Path, help="write the full JSON report here")
     p.add_argument("--curve", action="store_true", help="print accuracy vs abstention threshold")
+    p.add_argument("--index-dir", type=Path, help="keep the data set's index here and reuse it next time")
     p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("bench", help="speed and memory figures")

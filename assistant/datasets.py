@@ -94,8 +94,11 @@ def load_qa(path: Path) -> Dataset:
 
 def write_corpus(records: list[dict], folder: Path) -> Path:
     """The records as one JSONL file the ingest command reads; returns the file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    out = folder / "corpus.jsonl"
+    return write_records(records, folder / "corpus.jsonl")
+
+
+def write_records(records: list[dict], out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w") as f:
         for r in records:
             f.write(json.dumps({k: v for k, v in r.items() if k != "key"}) + "\n")

@@ -67,16 +67,20 @@ def record_ids(dataset: Dataset, corpus_file: Path) -> dict[str, str]:
 
 
 def run(dataset: Dataset, settings: Settings, k: int = 10, progress: bool = True,
-        corpus: Path | None = None) -> tuple[list[Outcome], float]:
-    """Every question through search() and answer(); returns outcomes and index-build seconds."""
+        corpus: Path | None = None, index_dir: Path | None = None) -> tuple[list[Outcome], float]:
+    """Every question through search() and answer(); returns outcomes and index-build seconds.
+
+    The data set's corpus is indexed in a temporary folder, or in `index_dir`, where an index
+    left by an earlier run is brought up to date (unchanged articles are skipped)."""
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
         build = 0.0
         gold_ids: dict[str, str] = {}
         if dataset.records or corpus:
-            settings = settings.model_copy(update={"data_dir": Path(tmp) / "index", "chroma_host": None})
+            folder = index_dir or Path(tmp)
+            settings = settings.model_copy(update={"data_dir": folder / "index", "chroma_host": None})
             started = time.perf_counter()
             if dataset.records:
-                corpus_file = write_corpus(dataset.records, Path(tmp) / "corpus")
+                corpus_file = write_corpus(dataset.records, folder / "corpus")
                 gold_ids = record_ids(dataset, corpus_file)
                 ingest([corpus_file], settings)
             else:
@@ -164,10 +168,10 @@ def failures(outcomes: list[Outcome], threshold: float) -> list[dict]:
 
 
 def evaluate(path: Path, settings: Settings, fmt: str | None = None, k: int = 10,
-             corpus: Path | None = None, progress: bool = True) -> Report:
+             corpus: Path | None = None, progress: bool = True, index_dir: Path | None = None) -> Report:
     dataset = load_dataset(path, fmt)
     started = time.perf_counter()
-    outcomes, build = run(dataset, settings, k, progress, corpus)
+    outcomes, build = run(dataset, settings, k, progress, corpus, index_dir)
     threshold = settings.abstain_threshold
     m = metrics(outcomes, threshold)
     m.update(index_seconds=round(build, 1), total_seconds=round(time.perf_counter() - started, 1))
@@ -175,7 +179,8 @@ def evaluate(path: Path, settings: Settings, fmt: str | None = None, k: int = 10
 
 
 def main(args, settings: Settings) -> int:
-    report = evaluate(args.dataset, settings, args.format, args.k, args.corpus, progress=sys.stderr.isatty())
+    report = evaluate(args.dataset, settings, args.format, args.k, args.corpus,
+                      progress=sys.stderr.isatty(), index_dir=args.index_dir)
     if args.out:
         args.out.write_text(json.dumps(asdict(report), indent=2))
     if args.json:

@@ -12,8 +12,11 @@ import numpy as np
 from ingest.chunking import sentence_spans
 from ingest.embedder import Embedder
 
-from .retrieve import tokenize
 from .types import Hit
+from .verify import missing_names, term_set
+
+
+NAME_MISSING_FACTOR = 0.5  # a passage that never names what the question names rarely answers it
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,6 @@ def has_type(text: str, wants: re.Pattern | None, question: str = "") -> float:
     return 1.0 if any(m.group(0).lower() not in asked for m in wants.finditer(text)) else 0.0
 
 
-def term_set(text: str) -> set[str]:
-    return set(tokenize([text])[0])
 
 
 @dataclass
@@ -83,8 +84,9 @@ class ExtractiveGenerator:
     """Quotes the passage sentences that best match the question, best first, up to `max_claims`.
 
     A sentence's score mixes its embedding similarity to the question with the share of the
-    question's terms it contains; `support` also counts the question terms found anywhere in
-    the sentence's passage, since a passage missing a key term rarely holds the answer.
+    question's terms it contains (plus a little when it holds the kind of thing asked for: a
+    number, a date, a name); the best sentence's score is the draft's `support`, halved when
+    its passage never mentions a name or figure the question asks about.
     """
 
     def __init__(self, embedder: Embedder, passages: int = 4, max_claims: int = 2,
@@ -110,7 +112,6 @@ class ExtractiveGenerator:
         # Embedding every sentence costs ~4 ms each: only the lexically likeliest are embedded.
         shortlist = sorted(range(len(texts)), key=lambda i: (-coverage[i], sentences[i][0]))[: self.shortlist]
         dense = self.embedder.embed([texts[i] for i in shortlist]) @ query_vector
-        passage_cov = [self._coverage(q_terms, term_set(h.title + " " + h.passage)) for h in hits]
         scored = []
         for i, d in zip(shortlist, dense):
             h, s, e = sentences[i]
@@ -119,7 +120,10 @@ class ExtractiveGenerator:
         scored.sort(key=lambda x: -x.score)
         picked = self._pick(scored, lambda x: has_type(hits[x.hit].passage[x.start:x.end], wants, question))
         claims = [Claim(hits[x.hit].passage[x.start:x.end], x.hit, x.start, x.end, x.score) for x in picked]
-        support = 0.5 * scored[0].score + 0.5 * passage_cov[scored[0].hit]
+        best = hits[scored[0].hit]
+        support = scored[0].score
+        if missing_names(query, f"{best.title}\n{best.passage}"):
+            support *= NAME_MISSING_FACTOR
         return Draft(claims, support)
 
     def _pick(self, scored: list[ScoredSentence], typed) -> list[ScoredSentence]:

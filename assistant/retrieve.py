@@ -75,8 +75,9 @@ def _stemmer():
 class LexicalIndex:
     """BM25 over every chunk (title + date + text), rebuilt when the collection's generation moves."""
 
-    def __init__(self, index: Index):
+    def __init__(self, index: Index, with_title: bool = True):
         self.index = index
+        self.with_title = with_title
         self.generation: int | None = None
         self.chunks: list[StoredChunk] = []
         self.positions: dict[str, int] = {}
@@ -94,13 +95,17 @@ class LexicalIndex:
 
             chunks = self.index.all_chunks()
             texts = [embedding_text(c.meta.get("title", ""), c.text, c.meta.get("published") or None)
-                     for c in chunks]
+                     if self.with_title else c.text for c in chunks]
             bm25 = bm25s.BM25()
             if chunks:
                 bm25.index(tokenize(texts), show_progress=False)
             self.chunks, self._bm25 = chunks, bm25
             self.positions = {c.id: i for i, c in enumerate(chunks)}
             self.generation = generation
+
+    def chunk(self, chunk_id: str) -> StoredChunk | None:
+        position = self.positions.get(chunk_id)
+        return None if position is None else self.chunks[position]
 
     def scores(self, query: str) -> np.ndarray:
         self.refresh()
@@ -126,15 +131,18 @@ class Retriever:
 
     def __init__(self, index: Index, embedder: Embedder, reranker: Reranker | None = None,
                  dense_weight: float = 1.0, lexical_weight: float = 1.0, candidates: int = 50,
-                 per_article: int = 2):
+                 per_article: int = 2, rrf_k: int = RRF_K, lede_weight: float = 0.0,
+                 lexical_title: bool = True):
         self.index = index
         self.embedder = embedder
-        self.lexical = LexicalIndex(index)
+        self.lexical = LexicalIndex(index, lexical_title)
         self.reranker = reranker
         self.dense_weight = dense_weight
         self.lexical_weight = lexical_weight
         self.candidates = candidates
         self.per_article = per_article
+        self.rrf_k = rrf_k
+        self.lede_weight = lede_weight
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
                query_vector: np.ndarray | None = None) -> list[Hit]:
@@ -143,19 +151,38 @@ class Retriever:
             query_vector = self.embedder.embed([query])[0]
         dense = self.index.query(query_vector, self.candidates, filters.where())
         lexical = self.lexical.search(query, self.candidates, filters)
-        fused = self._fuse(dense, lexical)
+        fused = self._fuse(dense, lexical, self._ledes(dense, lexical, filters))
         if self.reranker is not None:
             fused = self.reranker.rerank(query, fused)
         return merge_adjacent(diversify(fused, k, self.per_article))
 
-    def _fuse(self, dense, lexical) -> list[Hit]:
+    def _ledes(self, dense, lexical, filters: Filters) -> list[tuple[StoredChunk, float]]:
+        """First chunks of the candidates' articles, in the order the articles first appear:
+        news puts its key facts in the lede, so a matching article's lede is a candidate too."""
+        if not self.lede_weight:
+            return []
+        seen, out = set(), []
+        by_rank = [c for pair in zip(dense, lexical) for c, _ in pair] + [c for c, _ in dense[len(lexical):]] \
+            + [c for c, _ in lexical[len(dense):]]
+        for chunk in by_rank:
+            article = chunk.meta.get("article_id")
+            if article in seen:
+                continue
+            seen.add(article)
+            lede = self.lexical.chunk(f"{article}:0")
+            if lede is not None and filters.allows(lede.meta):
+                out.append((lede, 0.0))
+        return out
+
+    def _fuse(self, dense, lexical, ledes=()) -> list[Hit]:
         scores: dict[str, float] = {}
         chunks: dict[str, StoredChunk] = {}
-        for weight, ranked in ((self.dense_weight, dense), (self.lexical_weight, lexical)):
+        for weight, ranked in ((self.dense_weight, dense), (self.lexical_weight, lexical),
+                               (self.lede_weight, ledes)):
             for rank, (chunk, _) in enumerate(ranked):
-                scores[chunk.id] = scores.get(chunk.id, 0.0) + weight / (RRF_K + rank + 1)
+                scores[chunk.id] = scores.get(chunk.id, 0.0) + weight / (self.rrf_k + rank + 1)
                 chunks[chunk.id] = chunk
-        best = (self.dense_weight + self.lexical_weight) / (RRF_K + 1)
+        best = (self.dense_weight + self.lexical_weight) / (self.rrf_k + 1)
         ranked = sorted(scores, key=lambda cid: -scores[cid])
         return [hit_from_chunk(chunks[cid], scores[cid] / best) for cid in ranked]
 

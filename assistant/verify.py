@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from .generate import Claim, term_set
+import re
+
 from .types import Hit
 
 MIN_OVERLAP = 0.6  # share of a claim's terms that must appear in its cited span
+NAMES = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z]|\b\d{3,4}\b")  # capitalised words, years, figures
 
 
-def supported(claim: Claim, hits: list[Hit]) -> bool:
+def asked_names(question: str) -> list[str]:
+    """Names and figures in the question (its capitalised first word excepted)."""
+    found = [m for m in NAMES.finditer(question)]
+    return [m.group(0) for m in found if m.start() > 0]
+
+
+def missing_names(question: str, evidence: str) -> list[str]:
+    """The question's names that the evidence never mentions: it is then about something else."""
+    low = evidence.lower()
+    return [name for name in asked_names(question) if name.lower().rstrip("'’s") not in low]
+
+
+def supported(claim, hits: list[Hit]) -> bool:
     """The claim cites a passage that exists and whose cited span backs the claim's words."""
     if not 0 <= claim.hit < len(hits):
         return False
@@ -22,5 +36,11 @@ def supported(claim: Claim, hits: list[Hit]) -> bool:
     return bool(terms) and len(terms & term_set(span)) / len(terms) >= MIN_OVERLAP
 
 
-def verified(claims: list[Claim], hits: list[Hit]) -> list[Claim]:
+def term_set(text: str) -> set[str]:
+    from .retrieve import tokenize
+
+    return set(tokenize([text])[0])
+
+
+def verified(claims: list, hits: list[Hit]) -> list:
     return [c for c in claims if supported(c, hits)]

@@ -53,8 +53,16 @@ class Settings(BaseSettings):
     reranker_model: str | None = Field(
         None, description="Local CrossEncoder folder, used when reranker='cross-encoder'."
     )
+    lexical_weight: float = Field(
+        1.0, description="Weight of the BM25 ranking against the dense one (1.0) in the fusion."
+    )
+    lede_weight: float = Field(
+        0.5, description="Weight of the lede prior: the first chunk of every candidate article "
+        "joins the fusion as a third ranking (news puts key facts first); 0 turns it off.",
+    )
     abstain_threshold: float = Field(
-        0.5, description="Minimum support score for an answer; below it the assistant abstains."
+        0.45, description="Minimum support (the best sentence's score, 0..1) for an answer; below "
+        "it the assistant abstains. Chosen on the pooled dev-set curve: see README."
     )
     auth: str | None = Field(
         None, description="Web chat login as 'user:password'; unset means no login."
