@@ -6,7 +6,7 @@ DATA   ?= data
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test test-fast browser bench eval clean
+.PHONY: install run test test-fast lint browser bench eval clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -31,11 +31,26 @@ browser:
 test: install browser
 	$(PY) -m pytest -q
 
+lint: install
+	$(BIN)/ruff check assistant ingest tests bench
+
 test-fast: install
 	$(PY) -m pytest -q -m "not integration"
 
-bench: install
+# Benchmarks on the development sets beside the project (../shared/eval); figures go to bench/out/.
+EVAL ?= ../shared/eval
+bench/data/realtimeqa.jsonl:
+	$(PY) bench/realtimeqa_to_jsonl.py $(EVAL)/realtimeqa-dev $@
+
+bench: install bench/data/realtimeqa.jsonl
 	$(BIN)/assistant bench ingest bench/data/realtimeqa.jsonl
+	$(BIN)/assistant bench peer $(EVAL)/squad2-dev
+	$(BIN)/assistant bench peer $(EVAL)/realtimeqa-dev
+	$(BIN)/assistant bench scale bench/data/realtimeqa.jsonl
+
+eval: install
+	$(BIN)/assistant eval $(EVAL)/squad2-dev --curve
+	$(BIN)/assistant eval $(EVAL)/realtimeqa-dev --curve
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache

@@ -54,7 +54,6 @@ class Filters:
 
 def tokenize(texts: list[str]) -> list[list[str]]:
     import bm25s
-    import Stemmer
 
     stemmer = _stemmer()
     return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer.stemWords, return_ids=False,

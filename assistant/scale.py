@@ -56,7 +56,7 @@ def retrieval_figures(ranks: list[int | None]) -> dict:
 
 
 def peer_comparison(path: Path, settings: Settings) -> dict:
-    from .datasets import load_dataset, write_corpus
+    from .datasets import load_dataset
     from .evaluate import metrics, run
     from .peer import build
 

@@ -65,3 +65,26 @@ def output_dir(request) -> Path:
     folder = OUTPUT / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc, seconds: float, log: Path | None = None) -> None:
+    """Until something listens on 127.0.0.1:port; fails the test if the process dies or time runs out."""
+    import time
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"the server exited: {log.read_text()[-2000:] if log else proc.returncode}")
+            time.sleep(0.3)
+    proc.kill()
+    pytest.fail(f"nothing listened on port {port} within {seconds:.0f} s")

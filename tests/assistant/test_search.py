@@ -1,15 +1,13 @@
 """Search over the ingested seed article: the real model, embedded Chroma and a Chroma server."""
 
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from ingest import ingest
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, free_port, wait_for_port
 
 pytestmark = pytest.mark.integration
 FIELDS = ("passage", "article_id", "source", "title", "published", "start", "end", "score")
@@ -34,12 +32,6 @@ def test_public_search_finds_the_troop_count_first(settings, monkeypatch):
     assert seed[hits[0].start:hits[0].end].startswith(hits[0].passage[:200])
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def chroma_server(tmp_path):
     port = free_port()
@@ -47,16 +39,7 @@ def chroma_server(tmp_path):
     proc = subprocess.Popen([str(chroma), "run", "--host", "127.0.0.1", "--port", str(port),
                              "--path", str(tmp_path / "server")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma run did not start listening within 60 s")
+    wait_for_port(port, proc, 60)
     yield port
     proc.terminate()
     proc.wait(timeout=30)

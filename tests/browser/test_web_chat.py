@@ -5,16 +5,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from ingest import ingest
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, free_port, wait_for_port
 
 pytestmark = pytest.mark.integration
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -27,12 +24,6 @@ date: 2023-10-02
 The harbour pelicans of Zarnova were counted at 417 birds this autumn.
 Observers planted <img src=x onerror="window.__xss='img'"> and <script>window.__xss='body'</script> in the notes.
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -51,20 +42,8 @@ def server(tmp_path_factory, embedder):
     log = (root / "server.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited: {(root / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the web chat did not start within 120 s")
-    yield url, root
+    wait_for_port(port, proc, 120, root / "server.log")
+    yield f"http://127.0.0.1:{port}/", root
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -90,7 +69,6 @@ def ask(page, question: str, turn: int) -> str:
     box = page.locator("#question textarea")
     box.fill(question)
     box.press("Enter")
-    bot = page.locator("#chat .message-row.bot-row, #chat [data-testid='bot']")
     page.wait_for_function(
         """([n]) => { const rows = document.querySelectorAll('#chat [data-testid="bot"]');
                    return rows.length >= n && !rows[n - 1].innerText.trim().startsWith('…')

@@ -24,9 +24,11 @@ def test_txt_title_is_first_line_and_id_is_relative_path(tmp_path):
 
 def test_markdown_front_matter(tmp_path):
     f = tmp_path / "m.md"
-    f.write_text("---\ntitle: Talks begin\ndate: 2023-09-05\nurl: https://ex.com/talks#top\n---\n# Heading\nBody text here.\n")
+    f.write_text("---\ntitle: Talks begin\ndate: 2023-09-05\nurl: https://ex.com/talks#top\n---\n"
+                 "# Heading\nBody text here.\n")
     [a] = load(f).articles
-    assert (a.title, a.published, a.url, a.id) == ("Talks begin", "2023-09-05", "https://ex.com/talks", "https://ex.com/talks")
+    url = "https://ex.com/talks"
+    assert (a.title, a.published, a.url, a.id) == ("Talks begin", "2023-09-05", url, url)
     assert a.text.startswith("# Heading")
 
 
