@@ -13,7 +13,7 @@ from ingest.settings import Settings, load_settings
 
 from .condense import condense
 from .generate import Draft, ExtractiveGenerator, Generator
-from .rerank import CrossEncoderReranker
+from .rerank import CrossEncoderReranker, EmbeddingReranker
 from .retrieve import Filters, Retriever
 from .types import Answer, Citation, Hit
 from .verify import verified
@@ -64,6 +64,8 @@ class Assistant:
         reranker = None
         if self.settings.reranker == "cross-encoder":
             reranker = CrossEncoderReranker(self.settings.reranker_model or "")
+        elif self.settings.reranker == "bi-encoder":
+            reranker = EmbeddingReranker(self.settings.reranker_model or "", precision=self.settings.embed_precision)
         return Retriever(self.index, self.embedder, reranker, lexical_weight=self.settings.lexical_weight,
                          lede_weight=self.settings.lede_weight)
 

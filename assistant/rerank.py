@@ -41,3 +41,25 @@ class CrossEncoderReranker:
         scores = self.model.predict([(query, f"{h.title}\n{h.passage}") for h in head])
         rescored = [replace(h, score=float(s)) for h, s in zip(head, scores)]
         return sorted(rescored, key=lambda h: -h.score) + tail
+
+
+class EmbeddingReranker:
+    """A second, larger sentence-transformers bi-encoder (e.g. all-mpnet-base-v2) re-scores the top
+    `depth` hits; its order and the fused order are combined by reciprocal rank."""
+
+    def __init__(self, model_path: str | Path, depth: int = 20, precision: str = "auto"):
+        from ingest.embedder import Embedder
+
+        self.embedder = Embedder(model_path, batch_size=16, precision=precision)
+        self.depth = depth
+
+    def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        head, tail = hits[: self.depth], hits[self.depth:]
+        if not head:
+            return hits
+        vectors = self.embedder.embed([query] + [f"{h.title}\n{h.passage}" for h in head])
+        similarity = vectors[1:] @ vectors[0]
+        by_model = {i: rank for rank, i in enumerate(sorted(range(len(head)), key=lambda i: -similarity[i]))}
+        fused = {i: 1 / (61 + i) + 1 / (61 + by_model[i]) for i in range(len(head))}
+        order = sorted(range(len(head)), key=lambda i: -fused[i])
+        return [replace(head[i], score=float(similarity[i])) for i in order] + tail

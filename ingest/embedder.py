@@ -48,8 +48,8 @@ class Embedder:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         if not self.model_path.is_dir():
             raise FileNotFoundError(
-                f"embedding model folder {self.model_path} does not exist; "
-                "set ASSISTANT_EMBEDDING_MODEL to a local sentence-transformers folder"
+                f"model folder {self.model_path} does not exist; point the setting "
+                "(ASSISTANT_EMBEDDING_MODEL or ASSISTANT_RERANKER_MODEL) at a local sentence-transformers folder"
             )
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
