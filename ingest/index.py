@@ -152,11 +152,13 @@ class Index:
 
     # --- writing -------------------------------------------------------------------------
     def write(self, article: Article, passages: list[Passage], vectors: np.ndarray, hash_: str,
-              fingerprint: int, also_sources: tuple[str, ...] = ()) -> None:
-        """Write an article's chunks (upsert by id), then remove its chunks from older versions."""
+              fingerprint: int, also_sources: tuple[str, ...] = (), replaces: bool = True) -> None:
+        """Write an article's chunks (upsert by id), then remove its chunks from older versions
+        (`replaces=False` when the index is known to hold none: a new article)."""
         metas = [chunk_metadata(article, p, len(passages), hash_, fingerprint, also_sources) for p in passages]
         self.upsert([p.id for p in passages], vectors, [p.text for p in passages], metas)
-        self.collection.delete(where={"$and": [{"article_id": article.id}, {"hash": {"$ne": hash_}}]})
+        if replaces:
+            self.collection.delete(where={"$and": [{"article_id": article.id}, {"hash": {"$ne": hash_}}]})
 
     def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict]) -> None:
         step = self.client.get_max_batch_size()

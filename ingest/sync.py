@@ -177,7 +177,8 @@ class _Run:
             offset = 0
             for article, hash_, print_, passages in chunked:
                 also = tuple(self.also.get(article.id, ()))
-                self.index.write(article, passages, vectors[offset:offset + len(passages)], hash_, print_, also)
+                self.index.write(article, passages, vectors[offset:offset + len(passages)], hash_, print_, also,
+                                 replaces=article.id in self.stored)
                 offset += len(passages)
             written += len(texts)
             self.progress("embedding", min(g + GROUP_ARTICLES, len(self.to_write)), len(self.to_write))

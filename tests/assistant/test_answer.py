@@ -127,3 +127,42 @@ def test_langchain_retriever(seeded):
     docs = seeded.as_retriever(k=3).invoke("How many French soldiers are in Niger?")
     assert "1,500" in docs[0].page_content
     assert docs[0].metadata["article_id"].endswith(".txt")
+
+
+def test_articles_ingested_by_another_process_are_found_by_the_next_query(settings, embedder, seed_copy):
+    import subprocess
+    import sys
+
+    ingest([seed_copy], settings, embedder=embedder)
+    assistant = Assistant(settings, embedder=embedder)
+    question = "How many volunteers restored the Corvenna lighthouse?"
+    assert assistant.answer(question).abstained
+    (seed_copy / "lighthouse.txt").write_text(
+        "Lighthouse of Corvenna restored\nThe Corvenna lighthouse was restored by 23 volunteers.\n")
+    done = subprocess.run([sys.executable, "-m", "assistant.cli", "--data-dir", str(settings.data_dir),
+                           "ingest", str(seed_copy), "--quiet"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    a = assistant.answer(question)
+    assert "23 volunteers" in a.text and a.citations[0].article_id == "lighthouse.txt"
+
+
+def test_near_duplicate_is_cited_once_with_both_sources(settings, embedder, seed_copy):
+    text = (seed_copy / next(SEEDS.glob("*.txt")).name).read_text()
+    (seed_copy / "wire-copy.txt").write_text(text + "\n(AFP)")
+    ingest([seed_copy], settings, embedder=embedder)
+    a = Assistant(settings, embedder=embedder).answer("How many French soldiers are deployed in Niger?")
+    assert len(a.citations) == 1
+    assert a.citations[0].also_sources == (str(seed_copy / "wire-copy.txt"),)
+
+
+def test_an_index_built_with_another_model_is_refused(seeded, capsys):
+    from assistant.cli import main
+
+    collection = seeded.index.collection
+    meta = dict(collection.metadata)
+    collection.modify(metadata={**meta, "embedding_model": "some-other-model"})
+    try:
+        assert main(["--data-dir", str(seeded.settings.data_dir), "ask", "Who is the French ambassador?"]) == 2
+        assert "built with the embedding model 'some-other-model'" in capsys.readouterr().err
+    finally:
+        collection.modify(metadata=meta)
