@@ -11,7 +11,7 @@ from ingest.embedder import Embedder
 from ingest.index import Index
 from ingest.settings import Settings, load_settings
 
-from .condense import condense
+from .condense import condense, content_words
 from .generate import Draft, ExtractiveGenerator, Generator
 from .rerank import CrossEncoderReranker, EmbeddingReranker
 from .retrieve import Filters, Retriever
@@ -100,12 +100,20 @@ class Assistant:
             return
         vector = self.embedder.embed([query])[0]
         hits = self.retriever.search(query, k, Filters(since, until, tuple(articles)), vector)
-        draft = self.generator.draft(question, query, hits, vector) if hits else Draft([], 0.0)
+        draft = self._draft(question, query, hits, vector)
         claims = verified(draft.claims, hits)
         if not claims or draft.support < self.settings.abstain_threshold:
             yield Answer(ABSTAIN_TEXT.format(question=question), [], True, query, question, draft.support)
             return
         yield from _compose(claims, hits, query, question, draft.support)
+
+    def _draft(self, question: str, query: str, hits: list[Hit], vector) -> Draft:
+        """The topic a follow-up borrowed helps find passages; the terms quoted sentences must
+        cover are the question's own whenever it says enough on its own."""
+        if not hits:
+            return Draft([], 0.0)
+        terms = question if query != question and len(content_words(question)) >= 2 else query
+        return self.generator.draft(question, terms, hits, vector)
 
     def answer(self, question: str, history: list[tuple[str, str]] | None = None, **filters) -> Answer:
         final = None
@@ -115,19 +123,24 @@ class Assistant:
 
 
 def _compose(claims, hits: list[Hit], query: str, question: str, support: float) -> Iterator[Answer]:
-    """Orders claims as they stand in their passages and numbers citations by first use."""
+    """Orders claims as they stand in their passages, numbers citations by first use, puts one
+    marker after consecutive sentences of one passage, and yields the text as it grows."""
     order = {h.id: i for i, h in enumerate(hits)}
     claims = sorted(claims, key=lambda c: (order[hits[c.hit].id], c.start))
     numbers: dict[int, int] = {}
     spans: dict[int, list[int]] = {}
-    parts: list[str] = []
     for claim in claims:
-        n = numbers.setdefault(claim.hit, len(numbers) + 1)
+        numbers.setdefault(claim.hit, len(numbers) + 1)
         span = spans.setdefault(claim.hit, [claim.start, claim.end])
         span[0], span[1] = min(span[0], claim.start), max(span[1], claim.end)
-        parts.append(f"{claim.text} [{n}]")
-        citations = [_citation(n, hits[h], spans[h]) for h, n in numbers.items()]
-        yield Answer(" ".join(parts), citations, False, query, question, support)
+    citations = {h: _citation(n, hits[h], spans[h]) for h, n in numbers.items()}
+    text, cited = "", []
+    for i, claim in enumerate(claims):
+        last_of_run = i + 1 == len(claims) or claims[i + 1].hit != claim.hit
+        text += (" " if text else "") + claim.text + (f" [{numbers[claim.hit]}]" if last_of_run else "")
+        if last_of_run and citations[claim.hit] not in cited:
+            cited.append(citations[claim.hit])
+        yield Answer(text, list(cited), False, query, question, support)
 
 
 def _citation(n: int, hit: Hit, span: list[int]) -> Citation:

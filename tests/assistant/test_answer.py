@@ -166,3 +166,10 @@ def test_an_index_built_with_another_model_is_refused(seeded, capsys):
         assert "built with the embedding model 'some-other-model'" in capsys.readouterr().err
     finally:
         collection.modify(metadata=meta)
+
+
+def test_a_follow_up_with_its_own_topic_is_answered_on_that_topic(seeded):
+    first = seeded.answer("Where are the French military bases in Niger?")
+    follow = seeded.answer("And how much debt does the country have?", history=[(first.question, first.text)])
+    assert "Niger" in follow.query
+    assert "5200 billion" in follow.text and "1,500" not in follow.text
