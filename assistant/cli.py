@@ -116,9 +116,16 @@ def cmd_bench(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
     parser.add_argument("--data-dir", type=Path, help="where the index lives (ASSISTANT_DATA_DIR)")
+    # --data-dir is accepted after the subcommand too; SUPPRESS keeps a value given before it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS,
+                        help="where the index lives (ASSISTANT_DATA_DIR)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", help="add, update (and with --prune remove) articles in the index")
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, parents=[common])
+
+    p = command("ingest", "add, update (and with --prune remove) articles in the index")
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--prune", action="store_true", help="remove articles whose files are gone")
     p.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
@@ -126,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=cmd_ingest)
 
-    p = sub.add_parser("ask", help="answer one question with cited sources")
+    p = command("ask", "answer one question with cited sources")
     p.add_argument("question")
     p.add_argument("--json", action="store_true")
     p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
@@ -134,15 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=8, help="passages to retrieve")
     p.set_defaults(run=cmd_ask)
 
-    p = sub.add_parser("chat", help="a chat in the terminal, with history")
+    p = command("chat", "a chat in the terminal, with history")
     p.set_defaults(run=cmd_chat)
 
-    p = sub.add_parser("serve", help="the web chat")
+    p = command("serve", "the web chat")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.set_defaults(run=cmd_serve)
 
-    p = sub.add_parser("eval", help="retrieval and answer quality on a data set")
+    p = command("eval", "retrieval and answer quality on a data set")
     p.add_argument("dataset", type=Path)
     p.add_argument("--format", choices=["squad", "realtimeqa", "qa"], help="default: guessed")
     p.add_argument("--k", type=int, default=10)
@@ -153,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index-dir", type=Path, help="keep the data set's index here and reuse it next time")
     p.set_defaults(run=cmd_eval)
 
-    p = sub.add_parser("bench", help="speed and memory figures")
+    p = command("bench", "speed and memory figures")
     p.add_argument("what", choices=["ingest", "query", "scale", "peer"])
     p.add_argument("path", type=Path, nargs="?", help="articles (folder or JSONL) or a data set")
     p.add_argument("--out", type=Path, help="write the figures as JSON here")

@@ -155,7 +155,7 @@ def test_cli_json_summary_is_the_last_line(seed_copy, settings, capsys):
     from assistant.cli import main
 
     (seed_copy / "bad.json").write_text("{")
-    code = main(["--data-dir", str(settings.data_dir), "ingest", str(seed_copy), "--json", "--quiet"])
+    code = main(["ingest", str(seed_copy), "--data-dir", str(settings.data_dir), "--json", "--quiet"])
     out = capsys.readouterr()
     summary = json.loads(out.out.strip().splitlines()[-1])
     assert code == 1
