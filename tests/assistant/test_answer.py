@@ -173,3 +173,16 @@ def test_a_follow_up_with_its_own_topic_is_answered_on_that_topic(seeded):
     follow = seeded.answer("And how much debt does the country have?", history=[(first.question, first.text)])
     assert "Niger" in follow.query
     assert "5200 billion" in follow.text and "1,500" not in follow.text
+
+
+def test_terminal_chat_keeps_history(seeded):
+    import subprocess
+    import sys
+
+    turns = "How many French soldiers are deployed in Niger?\nAnd where are their bases?\n\n"
+    done = subprocess.run([sys.executable, "-m", "assistant.cli", "chat", "--data-dir", str(seeded.settings.data_dir)],
+                          input=turns, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.split("> ")[1:3]
+    assert "1,500" in first and "Sources:" in first
+    assert "(searched for: And where are their bases (" in second and "Ouallam" in second
