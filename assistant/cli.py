@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from ingest.index import IndexError_
+from ingest.index import IndexUnavailable
 from ingest.loaders import LoadError
 from ingest.settings import load_settings
 
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (IndexError_, LoadError, QuestionError, FileNotFoundError) as exc:
+    except (IndexUnavailable, LoadError, QuestionError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

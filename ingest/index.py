@@ -14,12 +14,16 @@ from .settings import Settings
 SCHEMA_VERSION = 1
 
 
-class IndexError_(Exception):
+class IndexUnavailable(Exception):
     """The index cannot be used as asked; the message says why and what to do."""
 
 
-class ModelMismatch(IndexError_):
+class ModelMismatch(IndexUnavailable):
     pass
+
+
+class NoIndexYet(IndexUnavailable):
+    """Nothing has been ingested where the settings point."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def open_client(settings: Settings, create: bool):
         )
     path = settings.data_dir
     if not path.exists() and not create:
-        raise IndexError_(
+        raise NoIndexYet(
             f"no index at {path.resolve()}; run `assistant ingest PATH` first "
             "(or set ASSISTANT_DATA_DIR to where the index lives)"
         )
@@ -82,7 +86,7 @@ class Index:
         existing = {c.name for c in self.client.list_collections()}
         if name not in existing:
             if not create:
-                raise IndexError_(
+                raise NoIndexYet(
                     f"the index has no collection '{name}' yet; run `assistant ingest PATH` first"
                 )
             return self.client.create_collection(

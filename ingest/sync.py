@@ -11,7 +11,7 @@ from typing import Callable
 from .chunking import Chunker, embedding_text, title_budget
 from .dedupe import DuplicateFinder, fingerprint
 from .embedder import Embedder
-from .index import Index, IndexError_, StoredArticle
+from .index import Index, NoIndexYet, StoredArticle
 from .loaders import LoadError, discover, load_file
 from .models import Article
 from .settings import Settings, load_settings
@@ -91,8 +91,8 @@ class _Run:
     def _open_index(self) -> Index | None:
         try:
             return Index(self.settings, self.embedder.name, self.embedder.dimension, create=not self.dry_run)
-        except IndexError_ as exc:
-            if self.dry_run and "ingest" in str(exc):
+        except NoIndexYet:
+            if self.dry_run:
                 return None  # nothing indexed yet: everything would be added
             raise
 
