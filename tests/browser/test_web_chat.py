@@ -105,6 +105,10 @@ def test_chat_cites_streams_follows_up_uploads_and_abstains(page, server, output
     page.get_by_role("tab", name="Chat").click()
     uploaded = ask(page, "How many volunteers restored the Corvenna lighthouse?", 3)
     assert "23 volunteers" in uploaded
+    assert "1,500" not in page.locator("#sources").inner_text()
+    page.locator("#chat [data-testid='bot']").first.click()  # an earlier answer shows its sources
+    page.wait_for_function("() => document.querySelector('#sources mark.quote').innerText.includes('1,500')",
+                           timeout=30_000)
 
     absent = ask(page, "Who won the 2022 football World Cup?", 4)
     assert "The documents don't say" in absent
