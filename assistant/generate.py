@@ -13,7 +13,7 @@ from ingest.chunking import sentence_spans
 from ingest.embedder import Embedder
 
 from .types import Hit
-from .verify import missing_names, term_set
+from .verify import missing_names, negation_unmatched, term_set
 
 
 NAME_MISSING_FACTOR = 0.5  # a passage that never names what the question names rarely answers it
@@ -86,7 +86,8 @@ class ExtractiveGenerator:
     A sentence's score mixes its embedding similarity to the question with the share of the
     question's terms it contains (plus a little when it holds the kind of thing asked for: a
     number, a date, a name); the best sentence's score is the draft's `support`, halved when
-    its passage never mentions a name or figure the question asks about.
+    its passage never mentions a name or figure the question asks about, and halved when the
+    question asks what did not happen and the sentence negates nothing.
     """
 
     def __init__(self, embedder: Embedder, passages: int = 4, max_claims: int = 2,
@@ -123,6 +124,8 @@ class ExtractiveGenerator:
         best = hits[scored[0].hit]
         support = scored[0].score
         if missing_names(query, f"{best.title}\n{best.passage}"):
+            support *= NAME_MISSING_FACTOR
+        if negation_unmatched(question, claims[0].text):
             support *= NAME_MISSING_FACTOR
         return Draft(claims, support)
 

@@ -16,6 +16,14 @@ def asked_names(question: str) -> list[str]:
     return [m.group(0) for m in found if m.start() > 0]
 
 
+NEGATION = re.compile(r"\b(not|never|no longer|without|none|nobody|nothing|neither|nor)\b|n't\b", re.I)
+
+
+def negation_unmatched(question: str, sentence: str) -> bool:
+    """The question asks about what did not happen, and the sentence negates nothing."""
+    return bool(NEGATION.search(question)) and not NEGATION.search(sentence)
+
+
 def missing_names(question: str, evidence: str) -> list[str]:
     """The question's names that the evidence never mentions: it is then about something else."""
     low = evidence.lower()
