@@ -49,7 +49,6 @@ class Assistant:
         self.settings = settings or load_settings()
         self._generator = generator
         self._embedder = embedder
-        self._lock = threading.Lock()
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -94,7 +93,7 @@ class Assistant:
                articles: tuple[str, ...] = (), k: int = 8) -> Iterator[Answer]:
         """Yields the answer as it grows, one cited sentence at a time; the last one is complete."""
         question = clean_question(question)
-        query = condense(question, [(q, a) for q, a in (history or [])])
+        query = condense(question, list(history or []))
         if self.index.count() == 0:
             yield Answer(EMPTY_TEXT, [], True, query, question)
             return

@@ -16,7 +16,7 @@ import numpy as np
 from ingest.embedder import Embedder
 from ingest.loaders import discover, load_file
 from ingest.settings import Settings
-from ingest.sync import make_chunker
+from ingest.sync import make_chunker, passage_texts
 
 from .answer import Assistant
 
@@ -46,13 +46,10 @@ def timed_command(args: list[str], env: dict | None = None) -> tuple[float, str]
 
 
 def chunk_texts(path: Path, settings: Settings, embedder: Embedder) -> tuple[int, list[str]]:
-    from ingest.chunking import embedding_text, title_budget
-
+    """The texts ingest would embed for the articles under `path`."""
     chunker = make_chunker(embedder, settings)
     articles = [a for file, root in discover([path]) for a in load_file(file, root, 10**9).articles]
-    texts = [embedding_text(title_budget(embedder.count_tokens, a.title), p.text, a.published)
-             for a in articles for p in chunker.chunk(a)]
-    return len(articles), texts
+    return len(articles), [t for a in articles for t in passage_texts(embedder, a, chunker.chunk(a))]
 
 
 def bench_ingest(path: Path, settings: Settings, sample: int = 1500) -> dict:

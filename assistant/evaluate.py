@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest import ingest
+from ingest.loaders import load_file
 from ingest.settings import Settings
 
 from .answer import Assistant
@@ -62,8 +63,9 @@ def is_hit(question: Question, hit: Hit, gold_ids: dict[str, str]) -> bool:
 
 
 def record_ids(dataset: Dataset, corpus_file: Path) -> dict[str, str]:
-    """Record key -> the article id ingest gives that record."""
-    return {r["key"]: r.get("url") or f"{corpus_file.name}#{n}" for n, r in enumerate(dataset.records)}
+    """Record key -> the article id ingest gives that record (asked of ingest's own loader)."""
+    articles = load_file(corpus_file, corpus_file.parent, 10**10).articles
+    return {r["key"]: a.id for r, a in zip(dataset.records, articles, strict=True)}
 
 
 def run(dataset: Dataset, settings: Settings, k: int = 10, progress: bool = True,

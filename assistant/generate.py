@@ -16,7 +16,9 @@ from .types import Hit
 from .verify import missing_names, negation_unmatched, term_set
 
 
-NAME_MISSING_FACTOR = 0.5  # a passage that never names what the question names rarely answers it
+# Evidence that never names what the question names, or never negates what it asks negated,
+# rarely answers it: its support is scaled down by this.
+UNGROUNDED_FACTOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -68,16 +70,13 @@ def has_type(text: str, wants: re.Pattern | None, question: str = "") -> float:
     return 1.0 if any(m.group(0).lower() not in asked for m in wants.finditer(text)) else 0.0
 
 
-
-
 @dataclass
 class ScoredSentence:
     hit: int
     start: int
     end: int
-    dense: float
-    coverage: float
     score: float
+    typed: bool  # holds the kind of thing the question asks for
 
 
 class ExtractiveGenerator:
@@ -109,33 +108,33 @@ class ExtractiveGenerator:
         q_terms = term_set(query)
         wants = answer_type(question)
         texts = [hits[h].passage[s:e] for h, s, e in sentences]
-        coverage = [self._coverage(q_terms, term_set(t)) + 0.1 * has_type(t, wants, question) for t in texts]
+        typed = [has_type(t, wants, question) for t in texts]
+        coverage = [self._coverage(q_terms, term_set(t)) + 0.1 * k for t, k in zip(texts, typed)]
         # Embedding every sentence costs ~4 ms each: only the lexically likeliest are embedded.
         shortlist = sorted(range(len(texts)), key=lambda i: (-coverage[i], sentences[i][0]))[: self.shortlist]
         dense = self.embedder.embed([texts[i] for i in shortlist]) @ query_vector
-        scored = []
-        for i, d in zip(shortlist, dense):
-            h, s, e = sentences[i]
-            score = self.dense_weight * float(d) + (1 - self.dense_weight) * coverage[i]
-            scored.append(ScoredSentence(h, s, e, float(d), coverage[i], score))
-        scored.sort(key=lambda x: -x.score)
-        picked = self._pick(scored, lambda x: has_type(hits[x.hit].passage[x.start:x.end], wants, question))
+        scored = sorted(
+            (ScoredSentence(*sentences[i], self.dense_weight * float(d) + (1 - self.dense_weight) * coverage[i],
+                            bool(typed[i])) for i, d in zip(shortlist, dense)),
+            key=lambda x: -x.score,
+        )
+        picked = self._pick(scored)
         claims = [Claim(hits[x.hit].passage[x.start:x.end], x.hit, x.start, x.end, x.score) for x in picked]
         best = hits[scored[0].hit]
         support = scored[0].score
         if missing_names(query, f"{best.title}\n{best.passage}"):
-            support *= NAME_MISSING_FACTOR
+            support *= UNGROUNDED_FACTOR
         if negation_unmatched(question, claims[0].text):
-            support *= NAME_MISSING_FACTOR
+            support *= UNGROUNDED_FACTOR
         return Draft(claims, support)
 
-    def _pick(self, scored: list[ScoredSentence], typed) -> list[ScoredSentence]:
+    def _pick(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
         """The best sentence, the runner-up if nearly as good, and, when the question asks for a
         number, date or name that neither holds, the best sentence that does hold one."""
         best = scored[0]
         picked = [best] + [x for x in scored[1:self.max_claims] if x.score >= best.score - self.follow_margin]
-        if not any(typed(x) for x in picked):
-            holder = next((x for x in scored[1:] if typed(x) and x.score >= best.score - self.typed_margin), None)
+        if not any(x.typed for x in picked):
+            holder = next((x for x in scored[1:] if x.typed and x.score >= best.score - self.typed_margin), None)
             if holder is not None:
                 picked = [best, holder]
         return picked

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest import ingest
-from ingest.loaders import SUFFIXES
+from ingest.loaders import SUFFIXES, LoadError, load_file
 
 from .answer import Assistant
 
@@ -40,34 +40,29 @@ def articles(assistant: Assistant) -> list[dict]:
 
 
 def upload(assistant: Assistant, files: list[str | Path], max_mb: float, progress=None) -> UploadResult:
-    """Copy uploaded files into the library folder under safe names and ingest them."""
+    """Read each upload first, keep the readable ones in the library folder under safe names, and
+    ingest them; a file that cannot be read never reaches the folder or the index."""
     result = UploadResult()
     folder = uploads_dir(assistant)
     saved: list[Path] = []
-    for file in files:
-        file = Path(file)
+    for file in map(Path, files):
         name = safe_name(file.name)
         if Path(name).suffix.lower() not in SUFFIXES:
             result.errors.append(f"{name}: not an accepted format; upload {', '.join(SUFFIXES)}")
             continue
-        size = file.stat().st_size
-        if size > max_mb * 1e6:
-            result.errors.append(f"{name}: {size / 1e6:.1f} MB is over the {max_mb:g} MB upload limit")
+        try:
+            load_file(file, file.parent, int(max_mb * 1e6))
+        except LoadError as exc:
+            result.errors.append(str(exc).replace(str(file), name))
             continue
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / name
-        shutil.copyfile(file, target)
-        saved.append(target)
-    if not saved:
-        return result
-    report = ingest(saved, assistant.settings, embedder=assistant.embedder, on_progress=progress)
-    failed = {str(p) for p in saved if any(str(p) in e for e in report.errors)}
-    for path in saved:
-        if str(path) in failed:
-            path.unlink(missing_ok=True)  # a failed upload leaves nothing behind
-    result.errors += [e.replace(str(folder) + "/", "") for e in report.errors]
-    result.duplicates += list(report.duplicate_of)
-    result.added += [p.name for p in saved if str(p) not in failed]
+        shutil.copyfile(file, folder / name)
+        saved.append(folder / name)
+    if saved:
+        report = ingest(saved, assistant.settings, embedder=assistant.embedder, on_progress=progress)
+        result.errors += [e.replace(str(folder) + "/", "") for e in report.errors]
+        result.duplicates += list(report.duplicate_of)
+        result.added += [p.name for p in saved]
     return result
 
 
@@ -76,7 +71,7 @@ def remove(assistant: Assistant, article_id: str) -> bool:
     if stored is None:
         return False
     assistant.index.remove(article_id)
-    assistant.index.bump_generation(assistant.index.metadata.get("chunker", ""))
+    assistant.index.bump_generation()
     source = Path(stored.source)
     if source.is_relative_to(uploads_dir(assistant)) and not any(
         a.source == stored.source for a in assistant.index.articles().values()

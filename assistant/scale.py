@@ -39,7 +39,7 @@ def synthetic_index(settings: Settings, embedder: Embedder, texts: list[str], ve
             ids.append(passage.id)
             metas.append(chunk_metadata(article, passage, CHUNKS_PER_ARTICLE, "synthetic", 0))
         index.upsert(ids, mixed, docs, metas)
-    index.bump_generation("synthetic")
+    index.bump_generation()
     return time.perf_counter() - started
 
 

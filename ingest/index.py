@@ -179,10 +179,12 @@ class Index:
     def remove(self, article_id: str) -> None:
         self.collection.delete(where={"article_id": article_id})
 
-    def bump_generation(self, chunker_version: str) -> None:
+    def bump_generation(self, chunker_version: str | None = None) -> None:
+        """Mark a write, so readers rebuild their caches; record the chunker that wrote, if given."""
         meta = dict(self.metadata)
-        meta.update(generation=int(meta.get("generation", 0)) + 1, chunker=chunker_version,
-                    updated=time.time())
+        meta.update(generation=int(meta.get("generation", 0)) + 1, updated=time.time())
+        if chunker_version:
+            meta["chunker"] = chunker_version
         self.collection.modify(metadata=meta)
 
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .chunking import Chunker, embedding_text, title_budget
+from .chunking import TITLE_TOKENS, Chunker, embedding_text, title_budget
 from .dedupe import DuplicateFinder, fingerprint
 from .embedder import Embedder
 from .index import Index, NoIndexYet, StoredArticle
 from .loaders import LoadError, discover, load_file
-from .models import Article
+from .models import Article, Passage
 from .settings import Settings, load_settings
 
 SPECIAL_AND_HEAD_TOKENS = 12  # [CLS]/[SEP] plus the " (YYYY-MM-DD)" and newline after the title
@@ -44,8 +44,14 @@ class IngestReport:
 
 
 def make_chunker(embedder: Embedder, settings: Settings) -> Chunker:
-    limit = embedder.max_tokens - SPECIAL_AND_HEAD_TOKENS - 32
+    limit = embedder.max_tokens - SPECIAL_AND_HEAD_TOKENS - TITLE_TOKENS
     return Chunker(embedder, min(settings.chunk_tokens, limit), settings.chunk_overlap_tokens)
+
+
+def passage_texts(embedder: Embedder, article: Article, passages: list[Passage]) -> list[str]:
+    """What is embedded for each passage: the article's title (cut to fit once) and date, then the text."""
+    title = title_budget(embedder.count_tokens, article.title)
+    return [embedding_text(title, p.text, article.published) for p in passages]
 
 
 def ingest(
@@ -168,11 +174,7 @@ class _Run:
         for g in range(0, len(self.to_write), GROUP_ARTICLES):
             group = self.to_write[g:g + GROUP_ARTICLES]
             chunked = [(a, h, f, self.chunker.chunk(a)) for a, h, f in group]
-            texts = [
-                embedding_text(title_budget(self.embedder.count_tokens, a.title), p.text, a.published)
-                for a, _, _, passages in chunked
-                for p in passages
-            ]
+            texts = [t for a, _, _, passages in chunked for t in passage_texts(self.embedder, a, passages)]
             vectors = self.embedder.embed(texts)
             offset = 0
             for article, hash_, print_, passages in chunked:

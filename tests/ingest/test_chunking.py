@@ -64,15 +64,15 @@ def test_embedding_text_carries_title_and_date():
 
 @pytest.mark.integration
 def test_no_chunk_exceeds_the_real_models_window(embedder, settings):
-    from ingest.chunking import title_budget
-    from ingest.sync import make_chunker
+    from ingest.sync import make_chunker, passage_texts
 
     words = " ".join(f"Antidisestablishmentarianism{i}" for i in range(3000))  # no sentence end
     long_title = "A very long headline " * 30
     chunker = make_chunker(embedder, settings)
-    passages = chunker.chunk(article(words + ". Short end.", title=long_title))
-    texts = [embedding_text(title_budget(embedder.count_tokens, long_title), p.text, "2023-09-05")
-             for p in passages]
+    long_article = Article(id="a", title=long_title, text=words + ". Short end.", source="/x/a.txt",
+                           published="2023-09-05")
+    passages = chunker.chunk(long_article)
+    texts = passage_texts(embedder, long_article, passages)
     counts = embedder.count_tokens(texts)
     assert len(passages) > 10
     assert max(counts) + 2 <= embedder.max_tokens  # +2: [CLS] and [SEP]
