@@ -6,7 +6,7 @@ DATA   ?= data
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test test-fast lint browser bench eval clean
+.PHONY: install llm run test test-fast lint browser bench eval clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -16,6 +16,13 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+# The local answer-checking model: llama.cpp compiles once per machine (pip caches the wheel).
+$(VENV)/.llm: $(VENV)/.installed
+	CMAKE_ARGS="-DGGML_NATIVE=ON" $(PY) -m pip install -q -e '.[llm]'
+	touch $@
+
+llm: $(VENV)/.llm
 
 # Ingest the shipped seeds and open the web chat on http://127.0.0.1:7860
 run: install
@@ -28,7 +35,7 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
-test: install browser
+test: install llm browser
 	$(PY) -m pytest -q
 
 lint: install

@@ -12,7 +12,8 @@ from ingest.index import Index
 from ingest.settings import Settings, load_settings
 
 from .condense import condense, content_words
-from .generate import Draft, ExtractiveGenerator, Generator
+from .generate import CheckedGenerator, Draft, ExtractiveGenerator, Generator
+from .llm import from_settings as model_from_settings
 from .rerank import CrossEncoderReranker, EmbeddingReranker
 from .retrieve import Filters, Retriever
 from .types import Answer, Citation, Hit
@@ -70,7 +71,13 @@ class Assistant:
 
     @cached_property
     def generator(self) -> Generator:
-        return self._generator or ExtractiveGenerator(self.embedder)
+        if self._generator is not None:
+            return self._generator
+        extractive = ExtractiveGenerator(self.embedder)
+        model = model_from_settings(self.settings)
+        if model is None:
+            return extractive
+        return CheckedGenerator(extractive, model, self.settings.llm_weight, self.settings.threshold)
 
     def warm_up(self) -> None:
         """Load the model and the lexical index now rather than on the first question."""
@@ -101,7 +108,7 @@ class Assistant:
         hits = self.retriever.search(query, k, Filters(since, until, tuple(articles)), vector)
         draft = self._draft(question, query, hits, vector)
         claims = verified(draft.claims, hits)
-        if not claims or draft.support < self.settings.abstain_threshold:
+        if not claims or draft.support < self.settings.threshold:
             yield Answer(ABSTAIN_TEXT.format(question=question), [], True, query, question, draft.support)
             return
         yield from _compose(claims, hits, query, question, draft.support)

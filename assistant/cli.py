@@ -13,6 +13,7 @@ from ingest.loaders import LoadError
 from ingest.settings import load_settings
 
 from .answer import QuestionError
+from .llm import LLMError
 from .types import Answer
 
 
@@ -86,7 +87,7 @@ def cmd_chat(args) -> int:
             break
         try:
             result = assistant.answer(question, history)
-        except QuestionError as exc:
+        except (QuestionError, LLMError) as exc:
             print(f"error: {exc}")
             continue
         print(format_answer(result) + "\n")
@@ -175,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (IndexUnavailable, LoadError, QuestionError, FileNotFoundError) as exc:
+    except (IndexUnavailable, LLMError, LoadError, QuestionError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

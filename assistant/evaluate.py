@@ -88,7 +88,7 @@ def run(dataset: Dataset, settings: Settings, k: int = 10, progress: bool = True
             else:
                 ingest([corpus], settings)
             build = time.perf_counter() - started
-        probe = Assistant(settings.model_copy(update={"abstain_threshold": -1e9}))
+        probe = Assistant(settings.model_copy(update={"abstain_threshold": -1e9, "checked_threshold": -1e9}))
         probe.warm_up()
         outcomes = [_ask(probe, q, k, gold_ids) for q in _progress(dataset.questions, progress)]
     return outcomes, build
@@ -174,7 +174,7 @@ def evaluate(path: Path, settings: Settings, fmt: str | None = None, k: int = 10
     dataset = load_dataset(path, fmt)
     started = time.perf_counter()
     outcomes, build = run(dataset, settings, k, progress, corpus, index_dir)
-    threshold = settings.abstain_threshold
+    threshold = settings.threshold
     m = metrics(outcomes, threshold)
     m.update(index_seconds=round(build, 1), total_seconds=round(time.perf_counter() - started, 1))
     return Report(dataset.name, len(outcomes), threshold, m, curve(outcomes), failures(outcomes, threshold))

@@ -148,3 +148,32 @@ class ExtractiveGenerator:
     @staticmethod
     def _coverage(q_terms: set[str], terms: set[str]) -> float:
         return len(q_terms & terms) / len(q_terms) if q_terms else 0.0
+
+
+class CheckedGenerator:
+    """Another generator's quotes, checked by a language model before they are given.
+
+    The model reads the quoted sentences (and their article's title) with the question and is
+    asked whether they state the answer; the draft's support becomes a mix of the extractive
+    score and the model's P(Yes). Quotes that could not reach `threshold` even with a certain
+    Yes are not shown to the model at all. The model never writes the answer: every word of it
+    is still a quote, so every citation still holds.
+    """
+
+    def __init__(self, inner: Generator, model, weight: float = 0.5, threshold: float = 0.0):
+        self.inner = inner
+        self.model = model
+        self.weight = weight
+        self.threshold = threshold
+
+    def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray) -> Draft:
+        from .prompts import render
+
+        draft = self.inner.draft(question, query, hits, query_vector)
+        if not draft.claims or (1 - self.weight) * draft.support + self.weight < self.threshold:
+            return Draft(draft.claims, (1 - self.weight) * draft.support)
+        evidence = " ".join(c.text for c in draft.claims)
+        prompt = render("check", title=hits[draft.claims[0].hit].title or "untitled", evidence=evidence,
+                        question=query).strip()
+        yes = self.model.yes_probability(prompt)
+        return Draft(draft.claims, (1 - self.weight) * draft.support + self.weight * yes)

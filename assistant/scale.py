@@ -63,7 +63,7 @@ def peer_comparison(path: Path, settings: Settings) -> dict:
     dataset = load_dataset(path)
     scored = [q for q in dataset.questions if (q.gold_article and q.answerable) or q.hit_phrases]
     outcomes, ours_seconds = run(dataset, settings, progress=False)
-    ours = metrics(outcomes, settings.abstain_threshold)
+    ours = metrics(outcomes, settings.threshold)
     with tempfile.TemporaryDirectory(prefix="assistant-peer-") as tmp:
         started = time.perf_counter()
         store, chunks = build(dataset.records, Path(tmp) / "peer", str(Embedder.from_settings(settings).model_path))

@@ -13,6 +13,7 @@ from ingest.settings import Settings
 
 from . import library
 from .answer import Assistant, QuestionError
+from .llm import LLMError
 from .render import as_markdown, chat_text, escape_markdown, searched_for, sources_panel
 from .types import Answer
 
@@ -85,7 +86,7 @@ class ChatApp:
                 yield chat, answers, sources_panel(final), searched_for(final), as_markdown(final), ""
             answers[slot] = final.to_dict()
             yield chat, answers, sources_panel(final), searched_for(final), as_markdown(final), ""
-        except QuestionError as exc:
+        except (QuestionError, LLMError) as exc:
             chat[-1] = {"role": "assistant", "content": f"⚠️ {escape_markdown(str(exc))}"}
             yield chat, answers, sources_panel(None), "", "", message
         except Exception:  # a bad question must never take the server down

@@ -44,8 +44,28 @@ class Settings(BaseSettings):
         24, description="Tokens of trailing sentence(s) repeated at the start of the next chunk."
     )
     max_file_mb: float = Field(20.0, description="Files larger than this are refused.")
-    llm: Literal["extractive"] = Field(
-        "extractive", description="Answer generator; extractive needs no language model."
+    llm: Literal["extractive", "local", "openai"] = Field(
+        "extractive", description="Answer generator. extractive: quoted sentences, no language "
+        "model. local: the same quotes, each answer checked by a local GGUF model (llama.cpp) "
+        "before it is given. openai: that check asked of an OpenAI-compatible server (llm_url).",
+    )
+    llm_model: str | None = Field(
+        None, description="local: path of a GGUF file (default: Qwen2.5-Coder-1.5B-Instruct, "
+        "assembled from its PyPI parts); openai: the model name the server serves.",
+    )
+    llm_url: str | None = Field(
+        None, description="Base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1."
+    )
+    llm_api_key: str | None = Field(None, description="API key for the server, if it wants one.")
+    llm_timeout: float = Field(60.0, description="Seconds to wait for the server's answer.")
+    llm_threads: int | None = Field(None, description="CPU threads for the local model (default: all).")
+    llm_weight: float = Field(
+        0.5, description="Share of the model's yes/no judgement in an answer's support when the "
+        "answer is checked (the rest is the extractive score).",
+    )
+    checked_threshold: float = Field(
+        0.60, description="Minimum support for an answer checked by a model (llm local or openai). "
+        "Chosen on the squad2-dev curve: see README.",
     )
     reranker: Literal["none", "cross-encoder", "bi-encoder"] = Field(
         "none", description="Re-ranking stage applied after fusion: a local CrossEncoder, or a "
@@ -74,6 +94,12 @@ class Settings(BaseSettings):
     )
     ui_concurrency: int = Field(2, description="Questions the web chat answers at once.")
     upload_max_mb: float = Field(20.0, description="Largest file the web chat accepts.")
+
+    @property
+    def threshold(self) -> float:
+        """The support an answer needs: checked answers mix in the model's judgement, so they
+        have their own threshold."""
+        return self.abstain_threshold if self.llm == "extractive" else self.checked_threshold
 
 
 def load_settings(**overrides) -> Settings:
