@@ -99,7 +99,10 @@ class LocalModel:
         template = meta.get("tokenizer.chat_template")
         if not template:
             raise LLMError(f"{path} has no chat template; use an instruct model")
-        token = lambda key: llm.detokenize([int(meta[key])]).decode() if key in meta else ""  # noqa: E731
+
+        def token(key: str) -> str:
+            return llm.detokenize([int(meta[key])]).decode() if key in meta else ""
+
         self._format = Jinja2ChatFormatter(template, eos_token=token("tokenizer.ggml.eos_token_id"),
                                            bos_token=token("tokenizer.ggml.bos_token_id"))
         self._bos = token("tokenizer.ggml.bos_token_id") or "\0"
