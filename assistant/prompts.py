@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from string import Template
 
 from .resources import data_path
@@ -14,6 +15,7 @@ class PromptError(KeyError):
         return str(self.args[0])
 
 
+@cache
 def load(name: str) -> Template:
     path = data_path("prompts") / f"{name}.md"
     if not path.is_file():

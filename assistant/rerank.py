@@ -8,6 +8,8 @@ from typing import Protocol
 
 from .types import Hit
 
+RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al.)
+
 
 class Reranker(Protocol):
     def rerank(self, query: str, hits: list[Hit]) -> list[Hit]: ...
@@ -60,6 +62,6 @@ class EmbeddingReranker:
         vectors = self.embedder.embed([query] + [f"{h.title}\n{h.passage}" for h in head])
         similarity = vectors[1:] @ vectors[0]
         by_model = {i: rank for rank, i in enumerate(sorted(range(len(head)), key=lambda i: -similarity[i]))}
-        fused = {i: 1 / (61 + i) + 1 / (61 + by_model[i]) for i in range(len(head))}
+        fused = {i: 1 / (RRF_K + 1 + i) + 1 / (RRF_K + 1 + by_model[i]) for i in range(len(head))}
         order = sorted(range(len(head)), key=lambda i: -fused[i])
         return [replace(head[i], score=float(similarity[i])) for i in order] + tail

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from itertools import zip_longest
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -11,10 +12,8 @@ from ingest.chunking import embedding_text
 from ingest.embedder import Embedder
 from ingest.index import Index, StoredChunk, day_number
 
-from .rerank import Reranker
+from .rerank import RRF_K, Reranker
 from .types import Hit
-
-RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al.)
 
 
 @dataclass(frozen=True)
@@ -161,8 +160,7 @@ class Retriever:
         if not self.lede_weight:
             return []
         seen, out = set(), []
-        by_rank = [c for pair in zip(dense, lexical) for c, _ in pair] + [c for c, _ in dense[len(lexical):]] \
-            + [c for c, _ in lexical[len(dense):]]
+        by_rank = [found[0] for pair in zip_longest(dense, lexical) for found in pair if found is not None]
         for chunk in by_rank:
             article = chunk.meta.get("article_id")
             if article in seen:

@@ -12,8 +12,7 @@ NAMES = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z]|\b\d{3,4}\b")  # capitalised word
 
 def asked_names(question: str) -> list[str]:
     """Names and figures in the question (its capitalised first word excepted)."""
-    found = [m for m in NAMES.finditer(question)]
-    return [m.group(0) for m in found if m.start() > 0]
+    return [m.group(0) for m in NAMES.finditer(question) if m.start() > 0]
 
 
 NEGATION = re.compile(r"\b(not|never|no longer|without|none|nobody|nothing|neither|nor)\b|n't\b", re.I)

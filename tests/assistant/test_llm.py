@@ -14,6 +14,7 @@ import pytest
 from assistant import Assistant
 from assistant.generate import CheckedGenerator, Claim, Draft
 from assistant.llm import LLMError, LocalModel, OpenAIModel, _yes_share, default_model_path
+from assistant.prompts import render
 from assistant.types import Hit
 from ingest import ingest
 from ingest.settings import load_settings
@@ -130,6 +131,10 @@ def test_a_missing_gguf_is_a_clear_error(tmp_path):
 
 # The real model: Qwen2.5-Coder-1.5B-Instruct from its PyPI parts, run by llama.cpp.
 
+def check_prompt(question: str) -> str:
+    return render("check", title="France in Niger", evidence=QUOTE, question=question).strip()
+
+
 @pytest.fixture(scope="module")
 def checked(tmp_path_factory, embedder):
     settings = load_settings(data_dir=tmp_path_factory.mktemp("checked") / "index", chroma_host=None,
@@ -159,10 +164,8 @@ def test_checked_answers_on_the_seed(checked):
 @pytest.mark.integration
 def test_the_model_tells_a_stated_answer_from_a_missing_one(checked):
     model = checked.generator.model
-    asks = "Text (France in Niger): {}\n\nQuestion: {}\n\nDoes the text state the answer to this exact " \
-           "question? Answer Yes or No."
-    yes = model.yes_probability(asks.format(QUOTE, "How many French soldiers are deployed in Niger?"))
-    no = model.yes_probability(asks.format(QUOTE, "Who is the French ambassador to Niger?"))
+    yes = model.yes_probability(check_prompt("How many French soldiers are deployed in Niger?"))
+    no = model.yes_probability(check_prompt("Who is the French ambassador to Niger?"))
     assert yes > 0.7 and no < 0.3, (yes, no)
 
 
@@ -178,8 +181,7 @@ def test_an_openai_compatible_server_gives_the_local_models_judgement(checked, t
     try:
         wait_for_port(port, proc, 120, log)
         remote = OpenAIModel(f"http://127.0.0.1:{port}/v1", "qwen", timeout=120)
-        prompt = f"Text (France in Niger): {QUOTE}\n\nQuestion: How many French soldiers are in Niger?\n\n" \
-                 "Does the text state the answer to this exact question? Answer Yes or No."
+        prompt = check_prompt("How many French soldiers are in Niger?")
         assert remote.yes_probability(prompt) == pytest.approx(checked.generator.model.yes_probability(prompt),
                                                                abs=0.05)
     finally:
