@@ -73,10 +73,10 @@ class Assistant:
     def generator(self) -> Generator:
         if self._generator is not None:
             return self._generator
-        extractive = ExtractiveGenerator(self.embedder)
         model = model_from_settings(self.settings)
         if model is None:
-            return extractive
+            return ExtractiveGenerator(self.embedder)
+        extractive = ExtractiveGenerator(self.embedder, candidates=self.settings.llm_candidates)
         return CheckedGenerator(extractive, model, self.settings.llm_weight, self.settings.threshold)
 
     def warm_up(self) -> None:

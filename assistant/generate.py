@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -37,6 +37,8 @@ class Claim:
 class Draft:
     claims: list[Claim]
     support: float  # how well the best evidence answers the question, 0..1
+    # The likeliest single sentences, best first, each scored as if it alone were the answer.
+    candidates: list[Claim] = field(default_factory=list)
 
 
 class Generator(Protocol):
@@ -92,8 +94,9 @@ class ExtractiveGenerator:
 
     def __init__(self, embedder: Embedder, passages: int = 4, max_claims: int = 2,
                  dense_weight: float = 0.6, follow_margin: float = 0.08, shortlist: int = 8,
-                 typed_margin: float = 0.2):
+                 typed_margin: float = 0.2, candidates: int = 3):
         self.embedder = embedder
+        self.candidates = candidates
         self.passages = passages
         self.max_claims = max_claims
         self.dense_weight = dense_weight
@@ -119,15 +122,24 @@ class ExtractiveGenerator:
                             bool(typed[i])) for i, d in zip(shortlist, dense)),
             key=lambda x: -x.score,
         )
-        picked = self._pick(scored)
-        claims = [Claim(hits[x.hit].passage[x.start:x.end], x.hit, x.start, x.end, x.score) for x in picked]
-        best = hits[scored[0].hit]
-        support = scored[0].score
-        if missing_names(query, f"{best.title}\n{best.passage}"):
-            support *= UNGROUNDED_FACTOR
-        if negation_unmatched(question, claims[0].text):
-            support *= UNGROUNDED_FACTOR
-        return Draft(claims, support)
+        claims = [self._claim(x, hits) for x in self._pick(scored)]
+        candidates = [self._grounded(question, query, self._claim(x, hits), hits) for x in scored[:self.candidates]]
+        return Draft(claims, self._grounded(question, query, claims[0], hits).score, candidates)
+
+    @staticmethod
+    def _claim(x: ScoredSentence, hits: list[Hit]) -> Claim:
+        return Claim(hits[x.hit].passage[x.start:x.end], x.hit, x.start, x.end, x.score)
+
+    @staticmethod
+    def _grounded(question: str, query: str, claim: Claim, hits: list[Hit]) -> Claim:
+        """The claim with its score halved when its passage never names what the question names,
+        and halved again when the question asks what did not happen and the claim negates nothing."""
+        hit, score = hits[claim.hit], claim.score
+        if missing_names(query, f"{hit.title}\n{hit.passage}"):
+            score *= UNGROUNDED_FACTOR
+        if negation_unmatched(question, claim.text):
+            score *= UNGROUNDED_FACTOR
+        return Claim(claim.text, claim.hit, claim.start, claim.end, score)
 
     def _pick(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
         """The best sentence, the runner-up if nearly as good, and, when the question asks for a
@@ -152,29 +164,42 @@ class ExtractiveGenerator:
 
 
 class CheckedGenerator:
-    """Another generator's quotes, checked by a language model before they are given.
+    """Another generator's likeliest sentences, each checked by a language model on its own.
 
-    The model reads the quoted sentences (and their article's title) with the question and is
-    asked whether they state the answer; the draft's support becomes a mix of the extractive
-    score and the model's P(Yes). Quotes that could not reach `threshold` even with a certain
-    Yes are not shown to the model at all. The model never writes the answer: every word of it
-    is still a quote, so every citation still holds.
+    The model reads one candidate sentence (and its article's title) with the question and is
+    asked whether it states the answer; a sentence's support becomes a mix of its extractive
+    score and the model's P(Yes). The best-supported sentence is quoted, with the runner-up when
+    it is nearly as well supported; the draft's support is the best one's. Sentences that could
+    not reach `threshold` even with a certain Yes are not shown to the model at all. The model
+    never writes the answer: every word of it is still a quote, so every citation still holds.
     """
 
-    def __init__(self, inner: Generator, model, weight: float = 0.5, threshold: float = 0.0):
+    def __init__(self, inner: Generator, model, weight: float = 0.5, threshold: float = 0.0,
+                 max_claims: int = 2, follow_margin: float = 0.08):
         self.inner = inner
         self.model = model
         self.weight = weight
         self.threshold = threshold
+        self.max_claims = max_claims
+        self.follow_margin = follow_margin
 
     def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray) -> Draft:
         draft = self.inner.draft(question, query, hits, query_vector)
-        yes = 0.0  # what an unasked model counts as
-        if draft.claims and self._support(draft, 1.0) >= self.threshold:
-            prompt = render("check", title=hits[draft.claims[0].hit].title or "untitled",
-                            evidence=" ".join(c.text for c in draft.claims), question=query).strip()
-            yes = self.model.yes_probability(prompt)
-        return Draft(draft.claims, self._support(draft, yes))
+        judged = sorted((self._judge(c, query, hits) for c in draft.candidates or draft.claims[:1]),
+                        key=lambda c: -c.score)
+        if not judged:
+            return Draft([], 0.0)
+        best = judged[0].score
+        claims = [c for c in judged[:self.max_claims] if c.score >= best - self.follow_margin]
+        return Draft(claims, best, judged)
 
-    def _support(self, draft: Draft, yes: float) -> float:
-        return (1 - self.weight) * draft.support + self.weight * yes
+    def _judge(self, claim: Claim, query: str, hits: list[Hit]) -> Claim:
+        yes = 0.0  # what an unasked model counts as
+        if self._support(claim.score, 1.0) >= self.threshold:
+            prompt = render("check", title=hits[claim.hit].title or "untitled", evidence=claim.text,
+                            question=query).strip()
+            yes = self.model.yes_probability(prompt)
+        return Claim(claim.text, claim.hit, claim.start, claim.end, self._support(claim.score, yes))
+
+    def _support(self, score: float, yes: float) -> float:
+        return (1 - self.weight) * score + self.weight * yes

@@ -60,8 +60,12 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(60.0, description="Seconds to wait for the server's answer.")
     llm_threads: int | None = Field(None, description="CPU threads for the local model (default: all).")
     llm_weight: float = Field(
-        0.5, description="Share of the model's yes/no judgement in an answer's support when the "
+        0.6, description="Share of the model's yes/no judgement in an answer's support when the "
         "answer is checked (the rest is the extractive score).",
+    )
+    llm_candidates: int = Field(
+        3, ge=1, le=8, description="How many of the likeliest sentences the model checks, one "
+        "prompt each, when an answer is checked (fewer: faster, and fewer right answers found).",
     )
     checked_threshold: float = Field(
         0.60, description="Minimum support for an answer checked by a model (llm local or openai). "

@@ -66,6 +66,50 @@ def test_quotes_too_weak_to_pass_are_not_shown_to_the_model():
     assert model.prompts == [] and draft.support == pytest.approx(0.05)
 
 
+OTHER = "Niger's junta asked France to leave."
+TWO = [Hit(id="a:0", article_id="a", title="France in Niger", source="a.txt", url=None, published=None,
+           passage=f"{OTHER} {QUOTE}", start=0, end=len(OTHER) + 1 + len(QUOTE), score=1.0)]
+
+
+class TwoCandidates:
+    """The extractive answerer ranks the off-target sentence first."""
+
+    def draft(self, question, query, hits, vector):
+        wrong = Claim(OTHER, 0, 0, len(OTHER), 0.6)
+        right = Claim(QUOTE, 0, len(OTHER) + 1, len(OTHER) + 1 + len(QUOTE), 0.5)
+        return Draft([wrong], 0.6, [wrong, right])
+
+
+class SentenceJudge:
+    """Says Yes to prompts quoting one sentence, No to any other, and records what it read."""
+
+    name = "judge"
+
+    def __init__(self, believes: str, yes: float = 0.9, no: float = 0.1):
+        self.believes, self.yes, self.no, self.prompts = believes, yes, no, []
+
+    def yes_probability(self, prompt: str) -> float:
+        self.prompts.append(prompt)
+        return self.yes if self.believes in prompt else self.no
+
+
+def test_each_candidate_is_judged_alone_and_the_believed_one_is_quoted():
+    model = SentenceJudge(QUOTE)
+    draft = CheckedGenerator(TwoCandidates(), model, weight=0.5, threshold=0.6).draft(
+        "How many soldiers?", "How many soldiers?", TWO, np.zeros(3))
+    assert [c.text for c in draft.claims] == [QUOTE]  # 0.7 against 0.35: no runner-up
+    assert draft.support == pytest.approx(0.7)
+    assert len(model.prompts) == 2 and all((QUOTE in p) != (OTHER in p) for p in model.prompts)
+
+
+def test_a_nearly_as_well_supported_runner_up_is_quoted_too():
+    model = SentenceJudge(QUOTE, yes=0.7, no=0.55)
+    draft = CheckedGenerator(TwoCandidates(), model, weight=0.5, threshold=0.0).draft(
+        "How many soldiers?", "How many soldiers?", TWO, np.zeros(3))
+    assert [c.text for c in draft.claims] == [QUOTE, OTHER]  # 0.6 and 0.575
+    assert draft.support == pytest.approx(0.6)
+
+
 class Canned(BaseHTTPRequestHandler):
     """An OpenAI-compatible endpoint that answers from a script and records what it was sent."""
 
@@ -167,6 +211,19 @@ def test_the_model_tells_a_stated_answer_from_a_missing_one(checked):
     yes = model.yes_probability(check_prompt("How many French soldiers are deployed in Niger?"))
     no = model.yes_probability(check_prompt("Who is the French ambassador to Niger?"))
     assert yes > 0.7 and no < 0.3, (yes, no)
+
+
+@pytest.mark.integration
+def test_a_reused_prompt_prefix_gives_what_a_fresh_context_gives(checked):
+    """Prompts about one question share their start; the context keeps it between prompts."""
+    model = checked.generator.model
+    first = check_prompt("How many French soldiers are deployed in Niger?")
+    second = first.replace("1,500", "2,000")
+    model.yes_probability(first)
+    reused = model.yes_probability(second)
+    assert model._llm.n_tokens > 0
+    model._llm.reset()
+    assert reused == pytest.approx(model.yes_probability(second), abs=0.02)
 
 
 @pytest.mark.integration
