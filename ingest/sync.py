@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -119,10 +119,26 @@ class _Run:
             for problem in loaded.problems:
                 self._fail(str(path), problem)
             for article in loaded.articles:
+                article = self._own_id(article, root)
                 if article.id in self.articles:
                     self._duplicate(article, self.articles[article.id].id)
                 else:
                     self.articles[article.id] = article
+
+    def _own_id(self, article: Article, root: Path) -> Article:
+        """A file's article is known by its path under the ingested folder; when another file
+        (under another folder, in this run or in the index and still on disk) is already known
+        by that path, by its full path instead, so that neither replaces the other."""
+        if article.url:
+            return article  # one URL is one story, wherever it was saved
+        full = f"{root.as_posix()}/{article.id}"
+        if full in self.stored:
+            return replace(article, id=full)
+        held = self.articles.get(article.id)
+        holder = held.source if held else getattr(self.stored.get(article.id), "source", None)
+        if holder is None or holder == article.source or (held is None and not Path(holder).exists()):
+            return article
+        return replace(article, id=full)
 
     def _fail(self, source: str, message: str) -> None:
         self.report.failed += 1

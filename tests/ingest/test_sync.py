@@ -74,6 +74,22 @@ def test_prune_removes_only_the_deleted_article(seed_copy, settings, embedder):
     assert {c.split(":")[0] for c in state(settings, embedder)} == {SEED_FILE.name, "extra1.md"}
 
 
+def test_same_named_files_in_two_folders_are_both_kept(tmp_path, settings, embedder):
+    first, second = tmp_path / "first", tmp_path / "second"
+    stories = {first: "The harbour of Brest reopened after six weeks of repairs to its quays.",
+               second: "Lorient's council voted a new budget for schools, roads and the public library."}
+    for folder, text in stories.items():
+        folder.mkdir()
+        (folder / "news.txt").write_text(text + "\n")
+    one = ingest([first], settings, embedder=embedder)
+    two = ingest([second], settings, embedder=embedder)
+    assert (one.added, two.added, two.updated) == (1, 1, 0)
+    both = ingest([first, second], settings, embedder=embedder)
+    assert (both.added, both.updated, both.unchanged, both.duplicates) == (0, 0, 2, 0)
+    texts = " ".join(text for _, text in state(settings, embedder).values())
+    assert "Brest" in texts and "Lorient" in texts
+
+
 def test_dry_run_changes_nothing(seed_copy, settings, embedder):
     plan = ingest([seed_copy], settings, embedder=embedder, dry_run=True)
     assert plan.added == 1 and plan.plan == [("add", SEED_FILE.name)]
