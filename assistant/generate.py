@@ -89,7 +89,8 @@ class ExtractiveGenerator:
     question's terms it contains (plus a little when it holds the kind of thing asked for: a
     number, a date, a name); the best sentence's score is the draft's `support`, halved when
     its passage never mentions a name or figure the question asks about, and halved when the
-    question asks what did not happen and the sentence negates nothing.
+    question asks what did not happen and the sentence negates nothing. The draft also lists the
+    `candidates` best sentences, each scored (and halved) as if it alone were the answer.
     """
 
     def __init__(self, embedder: Embedder, passages: int = 4, max_claims: int = 2,
@@ -174,7 +175,7 @@ class CheckedGenerator:
     never writes the answer: every word of it is still a quote, so every citation still holds.
     """
 
-    def __init__(self, inner: Generator, model, weight: float = 0.5, threshold: float = 0.0,
+    def __init__(self, inner: Generator, model, weight: float = 0.6, threshold: float = 0.0,
                  max_claims: int = 2, follow_margin: float = 0.08):
         self.inner = inner
         self.model = model
