@@ -53,6 +53,9 @@ class Report:
     metrics: dict
     curve: list[dict] = field(default_factory=list)
     failures: list[dict] = field(default_factory=list)
+    # Every question's support and whether its answer is right if given: curves of several
+    # sets can be pooled at any threshold from these.
+    outcomes: list[dict] = field(default_factory=list)
 
 
 def is_hit(question: Question, hit: Hit, gold_ids: dict[str, str]) -> bool:
@@ -177,7 +180,10 @@ def evaluate(path: Path, settings: Settings, fmt: str | None = None, k: int = 10
     threshold = settings.threshold
     m = metrics(outcomes, threshold)
     m.update(index_seconds=round(build, 1), total_seconds=round(time.perf_counter() - started, 1))
-    return Report(dataset.name, len(outcomes), threshold, m, curve(outcomes), failures(outcomes, threshold))
+    per_question = [{"id": o.id, "answerable": o.answerable, "right": o.correct(), "support": round(o.support, 4),
+                     "rank": o.rank, "latency_ms": round(o.latency_ms, 1)} for o in outcomes]
+    return Report(dataset.name, len(outcomes), threshold, m, curve(outcomes), failures(outcomes, threshold),
+                  per_question)
 
 
 def main(args, settings: Settings) -> int:

@@ -45,6 +45,9 @@ def test_eval_on_a_tiny_squad_set_computes_exact_metrics(tmp_path, capsys):
     assert m["citation_recall"] == 1.0
     assert [f["id"] for f in report["failures"]] == ["q3"]
     assert "1931" in report["failures"][0]["got"]
+    rows = {o["id"]: o for o in report["outcomes"]}
+    assert [rows[q]["right"] for q in ("q1", "q2", "q3", "q4")] == [True, True, False, False]
+    assert rows["q4"]["answerable"] is False and rows["q4"]["support"] < report["threshold"] <= rows["q1"]["support"]
     assert json.loads(capsys.readouterr().out)["metrics"] == m
 
 
