@@ -73,6 +73,11 @@ def has_type(text: str, wants: re.Pattern | None, question: str = "") -> float:
     return 1.0 if any(m.group(0).lower() not in asked for m in wants.finditer(text)) else 0.0
 
 
+def close_to_best(ranked: list, n: int, margin: float) -> list:
+    """The first `n` of a best-first list whose score is within `margin` of the best's."""
+    return [x for x in ranked[:n] if x.score >= ranked[0].score - margin]
+
+
 @dataclass
 class ScoredSentence:
     hit: int
@@ -95,7 +100,7 @@ class ExtractiveGenerator:
 
     def __init__(self, embedder: Embedder, passages: int = 4, max_claims: int = 2,
                  dense_weight: float = 0.6, follow_margin: float = 0.08, shortlist: int = 8,
-                 typed_margin: float = 0.2, candidates: int = 3):
+                 typed_margin: float = 0.2, candidates: int = 0):
         self.embedder = embedder
         self.candidates = candidates
         self.passages = passages
@@ -123,9 +128,10 @@ class ExtractiveGenerator:
                             bool(typed[i])) for i, d in zip(shortlist, dense)),
             key=lambda x: -x.score,
         )
-        claims = [self._claim(x, hits) for x in self._pick(scored)]
-        candidates = [self._grounded(question, query, self._claim(x, hits), hits) for x in scored[:self.candidates]]
-        return Draft(claims, self._grounded(question, query, claims[0], hits).score, candidates)
+        claims = [self._claim(x, hits) for x in self._pick(scored)]  # the first is scored[0]
+        grounded = [self._grounded(question, query, self._claim(x, hits), hits)
+                    for x in scored[:max(1, self.candidates)]]
+        return Draft(claims, grounded[0].score, grounded[:self.candidates])
 
     @staticmethod
     def _claim(x: ScoredSentence, hits: list[Hit]) -> Claim:
@@ -146,7 +152,7 @@ class ExtractiveGenerator:
         """The best sentence, the runner-up if nearly as good, and, when the question asks for a
         number, date or name that neither holds, the best sentence that does hold one."""
         best = scored[0]
-        picked = [best] + [x for x in scored[1:self.max_claims] if x.score >= best.score - self.follow_margin]
+        picked = close_to_best(scored, self.max_claims, self.follow_margin)
         if not any(x.typed for x in picked):
             holder = next((x for x in scored[1:] if x.typed and x.score >= best.score - self.typed_margin), None)
             if holder is not None:
@@ -190,9 +196,7 @@ class CheckedGenerator:
                         key=lambda c: -c.score)
         if not judged:
             return Draft([], 0.0)
-        best = judged[0].score
-        claims = [c for c in judged[:self.max_claims] if c.score >= best - self.follow_margin]
-        return Draft(claims, best, judged)
+        return Draft(close_to_best(judged, self.max_claims, self.follow_margin), judged[0].score, judged)
 
     def _judge(self, claim: Claim, query: str, hits: list[Hit]) -> Claim:
         yes = 0.0  # what an unasked model counts as

@@ -66,15 +66,6 @@ def default_model_path(cache: Path | None = None) -> Path:
     return target
 
 
-def _shared_prefix(old, new) -> int:
-    n = 0
-    for a, b in zip(old, new):
-        if a != b:
-            break
-        n += 1
-    return n
-
-
 class LocalModel:
     """A GGUF model run in-process by llama.cpp; one prompt at a time (a context is not shared)."""
 
@@ -131,9 +122,9 @@ class LocalModel:
             tokens = llm.tokenize(text.encode(), add_bos=self._add_bos and not text.startswith(self._bos),
                                   special=True)
             tokens = tokens[-(self.n_ctx - 1):]
-            # The chat template's system turn and the question lead every prompt about one
-            # question: what the context already holds from the previous prompt is not re-read.
-            llm.n_tokens = _shared_prefix(llm.input_ids[:llm.n_tokens], tokens[:-1])
+            # Every prompt starts with the chat template's system turn (and the sentences of one
+            # article with its title): what the context already holds is not read again.
+            llm.n_tokens = llm.longest_token_prefix(llm.input_ids[:llm.n_tokens], tokens[:-1])
             llm.eval(tokens[llm.n_tokens:])
             logits = np.ctypeslib.as_array(llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),))
             picked = np.array([logits[i] for i in self._answers.values()], dtype=np.float64)

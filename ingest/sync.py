@@ -134,11 +134,12 @@ class _Run:
         full = f"{root.as_posix()}/{article.id}"
         if full in self.stored:
             return replace(article, id=full)
-        held = self.articles.get(article.id)
-        holder = held.source if held else getattr(self.stored.get(article.id), "source", None)
-        if holder is None or holder == article.source or (held is None and not Path(holder).exists()):
-            return article
-        return replace(article, id=full)
+        held, stored = self.articles.get(article.id), self.stored.get(article.id)
+        if held is not None:
+            clash = held.source != article.source
+        else:
+            clash = stored is not None and stored.source != article.source and Path(stored.source).exists()
+        return replace(article, id=full) if clash else article
 
     def _fail(self, source: str, message: str) -> None:
         self.report.failed += 1
