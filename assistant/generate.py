@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -176,9 +176,12 @@ class CheckedGenerator:
     The model reads one candidate sentence (and its article's title) with the question and is
     asked whether it states the answer; a sentence's support becomes a mix of its extractive
     score and the model's P(Yes). The best-supported sentence is quoted, with the runner-up when
-    it is nearly as well supported; the draft's support is the best one's. Sentences that could
-    not reach `threshold` even with a certain Yes are not shown to the model at all. The model
-    never writes the answer: every word of it is still a quote, so every citation still holds.
+    it is nearly as well supported; the draft's support is the best one's. The inner draft's own
+    answer, when it quotes several sentences, is judged as one text too (a figure in one
+    sentence often needs its neighbour to say whose it is) and kept when it is the better
+    supported. Whatever could not reach `threshold` even with a certain Yes is not shown to the
+    model at all. The model never writes the answer: every word of it is still a quote, so every
+    citation still holds.
     """
 
     def __init__(self, inner: Generator, model, weight: float = 0.6, threshold: float = 0.0,
@@ -192,19 +195,25 @@ class CheckedGenerator:
 
     def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray) -> Draft:
         draft = self.inner.draft(question, query, hits, query_vector)
-        judged = sorted((self._judge(c, query, hits) for c in draft.candidates or draft.claims[:1]),
-                        key=lambda c: -c.score)
+        judged = sorted((replace(c, score=self._supported([c], c.score, query, hits))
+                         for c in draft.candidates or draft.claims[:1]), key=lambda c: -c.score)
         if not judged:
             return Draft([], 0.0)
-        return Draft(close_to_best(judged, self.max_claims, self.follow_margin), judged[0].score, judged)
+        claims, support = close_to_best(judged, self.max_claims, self.follow_margin), judged[0].score
+        if len(draft.claims) > 1:
+            together = self._supported(draft.claims, draft.support, query, hits)
+            if together > support:
+                claims, support = draft.claims, together
+        return Draft(claims, support, judged)
 
-    def _judge(self, claim: Claim, query: str, hits: list[Hit]) -> Claim:
+    def _supported(self, evidence: list[Claim], score: float, query: str, hits: list[Hit]) -> float:
+        """`score` mixed with the model's belief that the evidence, read as one text, states the answer."""
         yes = 0.0  # what an unasked model counts as
-        if self._support(claim.score, 1.0) >= self.threshold:
-            prompt = render("check", title=hits[claim.hit].title or "untitled", evidence=claim.text,
-                            question=query).strip()
+        if self._support(score, 1.0) >= self.threshold:
+            prompt = render("check", title=hits[evidence[0].hit].title or "untitled",
+                            evidence=" ".join(c.text for c in evidence), question=query).strip()
             yes = self.model.yes_probability(prompt)
-        return Claim(claim.text, claim.hit, claim.start, claim.end, self._support(claim.score, yes))
+        return self._support(score, yes)
 
     def _support(self, score: float, yes: float) -> float:
         return (1 - self.weight) * score + self.weight * yes

@@ -110,6 +110,44 @@ def test_a_nearly_as_well_supported_runner_up_is_quoted_too():
     assert draft.support == pytest.approx(0.6)
 
 
+class PairDraft:
+    """The extractive answer quotes both sentences; neither alone states the answer."""
+
+    def draft(self, question, query, hits, vector):
+        first = Claim(OTHER, 0, 0, len(OTHER), 0.6)
+        second = Claim(QUOTE, 0, len(OTHER) + 1, len(OTHER) + 1 + len(QUOTE), 0.55)
+        return Draft([first, second], 0.6, [first, second])
+
+
+class PairJudge(SentenceJudge):
+    def yes_probability(self, prompt: str) -> float:
+        self.prompts.append(prompt)
+        return self.yes if OTHER in prompt and QUOTE in prompt else self.no
+
+
+def test_the_extractive_pair_read_together_is_quoted_when_only_together_they_answer():
+    model = PairJudge(QUOTE)
+    draft = CheckedGenerator(PairDraft(), model, weight=0.5, threshold=0.6).draft(
+        "How many soldiers?", "How many soldiers?", TWO, np.zeros(3))
+    assert [c.text for c in draft.claims] == [OTHER, QUOTE]
+    assert draft.support == pytest.approx(0.75)  # 0.5 x 0.6 + 0.5 x 0.9; each alone 0.35 or less
+    assert len(model.prompts) == 3 and f"{OTHER} {QUOTE}" in model.prompts[-1]
+
+
+class AloneJudge(SentenceJudge):
+    def yes_probability(self, prompt: str) -> float:
+        self.prompts.append(prompt)
+        return self.yes if QUOTE in prompt and OTHER not in prompt else self.no
+
+
+def test_a_sentence_believed_alone_beats_the_pair_it_is_part_of():
+    model = AloneJudge(QUOTE)
+    draft = CheckedGenerator(PairDraft(), model, weight=0.5, threshold=0.0).draft(
+        "How many soldiers?", "How many soldiers?", TWO, np.zeros(3))
+    assert [c.text for c in draft.claims] == [QUOTE]  # 0.725 against the pair's 0.35
+    assert draft.support == pytest.approx(0.725)
+
+
 class Canned(BaseHTTPRequestHandler):
     """An OpenAI-compatible endpoint that answers from a script and records what it was sent."""
 
