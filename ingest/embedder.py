@@ -44,6 +44,9 @@ class Embedder:
         self._model = None
         self._session = None
         self._lock = threading.Lock()
+        # A fast tokenizer keeps its padding and truncation as state: calls from two threads
+        # with different settings corrupt each other, so every use of it holds this lock.
+        self._tokenizing = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings) -> "Embedder":
@@ -91,12 +94,14 @@ class Embedder:
         """Token counts without special tokens, one per text."""
         if not texts:
             return []
-        encoded = self.model.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
+        with self._tokenizing:
+            encoded = self.model.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Character span of each token of `text`."""
-        enc = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        with self._tokenizing:
+            enc = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
         return [tuple(span) for span in enc["offset_mapping"]]
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -107,7 +112,7 @@ class Embedder:
             return self._embed_onnx(session, texts)
         import torch
 
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+        with self._tokenizing, torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
             vectors = self.model.encode(
                 texts,
                 batch_size=self.batch_size,
@@ -141,8 +146,9 @@ class Embedder:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         for b in range(0, len(texts), self.batch_size):
             batch = order[b: b + self.batch_size]
-            encoded = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                                max_length=self.max_tokens, return_tensors="np")
+            with self._tokenizing:
+                encoded = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
+                                    max_length=self.max_tokens, return_tensors="np")
             (vectors,) = session.run(None, {n: encoded[n].astype(np.int64) for n in names})
             out[batch] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return out

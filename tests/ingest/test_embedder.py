@@ -54,3 +54,34 @@ def test_backend_choice():
     assert resolve_backend("torch", "fp32") == "torch"
     with pytest.raises(ValueError, match="not one of auto, onnx, torch"):
         resolve_backend("tensorrt", "fp32")
+
+
+@pytest.mark.parametrize("backend", ["onnx", "torch"])
+def test_threads_counting_tokens_and_embedding_at_once_do_not_corrupt_each_other(backend):
+    """The web chat ingests an upload (token counts, no truncation) while it answers (embedding,
+    truncated and padded): both share one tokenizer."""
+    import threading
+
+    model = Embedder(backend=backend, precision="fp32")
+    texts = [f"French soldiers in Niger number about {k},500, officials said. " * k for k in range(1, 30)]
+    expected_vectors, expected_counts = model.embed(texts[:6]), model.count_tokens(texts)
+    errors, results = [], []
+
+    def work(i):
+        try:
+            for _ in range(10):
+                results.append(("count", model.count_tokens(texts)) if i % 2 else ("embed", model.embed(texts[:6])))
+        except Exception as exc:  # collected: a thread's exception would otherwise pass silently
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 40
+    for kind, value in results:
+        if kind == "count":
+            assert value == expected_counts
+        else:
+            assert np.abs(value - expected_vectors).max() < 1e-5
