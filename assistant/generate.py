@@ -14,7 +14,7 @@ from ingest.embedder import Embedder
 
 from .prompts import render
 from .types import Hit
-from .verify import missing_names, negation_unmatched, term_set
+from .verify import missing_names, negation_unmatched, term_set, term_sets
 
 
 # Evidence that never names what the question names, or never negates what it asks negated,
@@ -119,7 +119,7 @@ class ExtractiveGenerator:
         wants = answer_type(question)
         texts = [hits[h].passage[s:e] for h, s, e in sentences]
         typed = [has_type(t, wants, question) for t in texts]
-        coverage = [self._coverage(q_terms, term_set(t)) + 0.1 * k for t, k in zip(texts, typed)]
+        coverage = [self._coverage(q_terms, terms) + 0.1 * k for terms, k in zip(term_sets(texts), typed)]
         # Embedding every sentence costs ~4 ms each: only the lexically likeliest are embedded.
         shortlist = sorted(range(len(texts)), key=lambda i: (-coverage[i], sentences[i][0]))[: self.shortlist]
         dense = self.embedder.embed([texts[i] for i in shortlist]) @ query_vector

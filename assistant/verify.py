@@ -44,9 +44,14 @@ def supported(claim, hits: list[Hit]) -> bool:
 
 
 def term_set(text: str) -> set[str]:
+    return term_sets([text])[0]
+
+
+def term_sets(texts: list[str]) -> list[set[str]]:
+    """The stemmed content words of each text (one tokenizer call for all: each call has a fixed cost)."""
     from .retrieve import tokenize
 
-    return set(tokenize([text])[0])
+    return [set(tokens) for tokens in tokenize(texts)] if texts else []
 
 
 def verified(claims: list, hits: list[Hit]) -> list:
