@@ -238,6 +238,9 @@ def test_checked_answers_on_the_seed(checked):
     right = checked.answer("How many French soldiers are deployed in Niger?")
     assert not right.abstained and "1,500" in right.citations[0].quote
     assert right.support >= checked.settings.checked_threshold
+    # The figure's own sentence does not say whose debt it is; with its neighbour it does.
+    debt = checked.answer("How much debt does Niger have?")
+    assert not debt.abstained and any("5200 billion" in c.quote for c in debt.citations), debt.support
     for question in ["Who won the 2022 football World Cup?", "How many German soldiers are deployed in Niger?"]:
         a = checked.answer(question)
         assert a.abstained and a.citations == [], (question, a.support)
