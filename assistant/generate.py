@@ -179,9 +179,9 @@ class CheckedGenerator:
     it is nearly as well supported; the draft's support is the best one's. The inner draft's own
     answer, when it quotes several sentences, is judged as one text too (a figure in one
     sentence often needs its neighbour to say whose it is) and kept when it is the better
-    supported. Whatever could not reach `threshold` even with a certain Yes is not shown to the
-    model at all. The model never writes the answer: every word of it is still a quote, so every
-    citation still holds.
+    supported. Whatever could not reach `threshold`, nor be quoted beside what is already chosen,
+    even with a certain Yes is not shown to the model at all. The model never writes the answer:
+    every word of it is still a quote, so every citation still holds.
     """
 
     def __init__(self, inner: Generator, model, weight: float = 0.6, threshold: float = 0.0,
@@ -195,21 +195,28 @@ class CheckedGenerator:
 
     def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray) -> Draft:
         draft = self.inner.draft(question, query, hits, query_vector)
-        judged = sorted((replace(c, score=self._supported([c], c.score, query, hits))
-                         for c in draft.candidates or draft.claims[:1]), key=lambda c: -c.score)
+        judged: list[Claim] = []
+        for c in sorted(draft.candidates or draft.claims[:1], key=lambda c: -c.score):
+            # Only what could still be quoted (best, or runner-up within the margin) is asked about.
+            need = max((j.score for j in judged), default=0.0) - self.follow_margin
+            judged.append(replace(c, score=self._supported([c], c.score, query, hits, need)))
+        judged.sort(key=lambda c: -c.score)
         if not judged:
             return Draft([], 0.0)
         claims, support = close_to_best(judged, self.max_claims, self.follow_margin), judged[0].score
         if len(draft.claims) > 1:
-            together = self._supported(draft.claims, draft.support, query, hits)
+            together = self._supported(draft.claims, draft.support, query, hits, support)
             if together > support:
                 claims, support = draft.claims, together
         return Draft(claims, support, judged)
 
-    def _supported(self, evidence: list[Claim], score: float, query: str, hits: list[Hit]) -> float:
-        """`score` mixed with the model's belief that the evidence, read as one text, states the answer."""
+    def _supported(self, evidence: list[Claim], score: float, query: str, hits: list[Hit],
+                   need: float = 0.0) -> float:
+        """`score` mixed with the model's belief that the evidence, read as one text, states the
+        answer; the model is not asked when even a certain Yes would not reach the threshold or
+        `need`."""
         yes = 0.0  # what an unasked model counts as
-        if self._support(score, 1.0) >= self.threshold:
+        if self._support(score, 1.0) >= max(self.threshold, need):
             prompt = render("check", title=hits[evidence[0].hit].title or "untitled",
                             evidence=" ".join(c.text for c in evidence), question=query).strip()
             yes = self.model.yes_probability(prompt)

@@ -285,3 +285,57 @@ def test_an_openai_compatible_server_gives_the_local_models_judgement(checked, t
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+class ScriptedJudge:
+    """A fixed P(Yes) for each evidence text, whatever else the prompt holds; records what it read."""
+
+    name = "scripted"
+
+    def __init__(self, beliefs: dict[str, float]):
+        self.beliefs, self.asked = beliefs, []
+
+    def yes_probability(self, prompt: str) -> float:
+        evidence = next(e for e in sorted(self.beliefs, key=len, reverse=True) if e in prompt)
+        self.asked.append(evidence)
+        return self.beliefs[evidence]
+
+
+def test_skipping_hopeless_prompts_never_changes_the_answer():
+    """Against every support computed in full: the same quotes and support, fewer prompts."""
+    rng = np.random.default_rng(7)
+    sentences = [f"Sentence number {i} about the French soldiers." for i in range(4)]
+    passage = " ".join(sentences)
+    hits = [Hit(id="a:0", article_id="a", title="t", source="a.txt", url=None, published=None,
+                passage=passage, start=0, end=len(passage), score=1.0)]
+    spans = [(passage.index(t), passage.index(t) + len(t)) for t in sentences]
+    saved = 0
+    for _ in range(300):
+        scores = sorted(rng.uniform(0.1, 0.95, 4), reverse=True)
+        candidates = [Claim(t, 0, s, e, float(x)) for t, (s, e), x in zip(sentences, spans, scores)]
+        pair = candidates[:2]
+        beliefs = {t: float(rng.choice([rng.uniform(0, 1), 0.99, 0.01])) for t in sentences}
+        beliefs[" ".join(sentences[:2])] = float(rng.uniform(0, 1))
+        threshold, w = float(rng.uniform(0.3, 0.7)), 0.6
+
+        class Fixed:
+            def draft(self, *args):
+                return Draft(pair, scores[0], candidates)
+
+        judge = ScriptedJudge(beliefs)
+        got = CheckedGenerator(Fixed(), judge, weight=w, threshold=threshold).draft("q?", "q?", hits, np.zeros(3))
+        # In full: the model asked about everything that could reach the threshold.
+        def supported(score, evidence):
+            asked = (1 - w) * score + w >= threshold
+            return (1 - w) * score + w * (beliefs[evidence] if asked else 0.0)
+
+        full = sorted(((supported(x, t), t) for t, x in zip(sentences, scores)), reverse=True)
+        best = full[0][0]
+        want = [t for s, t in full[:2] if s >= best - 0.08]
+        together = supported(scores[0], " ".join(sentences[:2]))
+        if together > best:
+            want, best = sentences[:2], together
+        if best >= threshold:  # below it the answer is abstained on whatever was quoted
+            assert [c.text for c in got.claims] == want and got.support == pytest.approx(best)
+        saved += 5 - len(judge.asked)
+    assert saved > 0
