@@ -128,7 +128,7 @@ class Embedder:
         if self.backend == "onnx" and self._session is None:
             model = self.model
             with self._lock:
-                if self._session is None:
+                if self.backend == "onnx" and self._session is None:
                     try:
                         self._session = onnx_session(model, self.model_path, self.name)
                     except Exception as exc:
@@ -195,12 +195,15 @@ def export_onnx(model, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(f".{os.getpid()}.part")
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"sentence_embedding": {0: "batch"}}
-    with warnings.catch_warnings(), torch.no_grad():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(Pipeline().eval(), tuple(example[n] for n in names), str(partial),
-                          input_names=names, output_names=["sentence_embedding"], dynamic_axes=axes,
-                          opset_version=17, dynamo=False)
-    os.replace(partial, target)
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(Pipeline().eval(), tuple(example[n] for n in names), str(partial),
+                              input_names=names, output_names=["sentence_embedding"], dynamic_axes=axes,
+                              opset_version=17, dynamo=False)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def cpu_has_bf16() -> bool:
