@@ -112,25 +112,28 @@ def latency(fn, questions: list[str]) -> dict:
             "n": len(times)}
 
 
+def warmed(settings: Settings, questions: list[str]) -> Assistant:
+    """An assistant with its models loaded and a few questions answered, ready to be timed."""
+    assistant = Assistant(settings)
+    assistant.warm_up()
+    for q in questions[:5]:
+        assistant.answer(q)
+    return assistant
+
+
 def bench_query(path: Path | None, settings: Settings) -> dict:
     from .datasets import load_dataset
 
     questions = [q.text for q in load_dataset(path).questions] if path else [
         "How many French soldiers are in Niger?", "Who is the French ambassador?",
         "How much debt does Niger have?", "Where are the French bases?", "Who won the World Cup?"] * 20
-    assistant = Assistant(settings)
-    assistant.warm_up()
-    for q in questions[:5]:
-        assistant.answer(q)
+    assistant = warmed(settings, questions)
     result = {"chunks": assistant.index.count(), "backend": assistant.embedder.backend,
               "answer": latency(assistant.answer, questions),
               "search": latency(lambda q: assistant.search(q, k=10), questions)}
     if assistant.embedder.backend != "torch":
         # The same questions with torch running the embedding model: the baseline of the ratio.
-        baseline = Assistant(settings.model_copy(update={"embed_backend": "torch"}))
-        baseline.warm_up()
-        for q in questions[:5]:
-            baseline.answer(q)
+        baseline = warmed(settings.model_copy(update={"embed_backend": "torch"}), questions)
         result["answer_torch"] = latency(baseline.answer, questions)
         result["answer_p95_ratio_vs_torch"] = round(result["answer"]["p95_ms"] / result["answer_torch"]["p95_ms"], 3)
     return result

