@@ -141,16 +141,49 @@ class Embedder:
 
     def _embed_onnx(self, session, texts: list[str]) -> np.ndarray:
         tokenizer, names = self.model.tokenizer, [i.name for i in session.get_inputs()]
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # batches of like length pad less
+        with self._tokenizing:
+            encoded = tokenizer(texts, truncation=True, max_length=self.max_tokens, verbose=False)
+        ids = encoded["input_ids"]
+        order = sorted(range(len(texts)), key=lambda i: -len(ids[i]))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for b in range(0, len(texts), self.batch_size):
-            batch = order[b: b + self.batch_size]
-            with self._tokenizing:
-                encoded = tokenizer([texts[i] for i in batch], padding=True, truncation=True,
-                                    max_length=self.max_tokens, return_tensors="np")
-            (vectors,) = session.run(None, {n: encoded[n].astype(np.int64) for n in names})
-            out[batch] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        for batch in length_batches([len(ids[i]) for i in order], self.batch_size):
+            rows = [order[i] for i in batch]
+            width = len(ids[rows[0]])  # the longest: rows run longest first
+            feed = {n: np.zeros((len(rows), width), dtype=np.int64) for n in names}
+            feed["input_ids"].fill(tokenizer.pad_token_id or 0)
+            for r, i in enumerate(rows):
+                for n in names:
+                    feed[n][r, : len(ids[i])] = encoded[n][i]
+            (vectors,) = session.run(None, feed)
+            out[rows] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return out
+
+
+# What one model run costs beyond its tokens, in tokens' worth of work (measured with ONNX
+# Runtime on MiniLM: ~3 ms a run against ~0.2 ms a token).
+RUN_COST_TOKENS = 15
+
+
+def length_batches(lengths: list[int], most: int) -> list[range]:
+    """Split texts sorted longest first into runs of at most `most`, so that the tokens computed
+    (each run is padded to its longest text) plus a fixed cost per run are fewest.
+
+    Eight question-sized sentences of 10 to 90 tokens padded into one batch cost about twice
+    their own tokens; split where their lengths drop, they cost little more than themselves.
+    """
+    n = len(lengths)
+    best = [0.0] + [float("inf")] * n  # best[j]: cheapest split of the first j texts
+    cut = [0] * (n + 1)
+    for j in range(1, n + 1):
+        for i in range(max(0, j - most), j):
+            cost = best[i] + RUN_COST_TOKENS + (j - i) * lengths[i]
+            if cost < best[j]:
+                best[j], cut[j] = cost, i
+    runs, j = [], n
+    while j > 0:
+        runs.append(range(cut[j], j))
+        j = cut[j]
+    return runs[::-1]
 
 
 def onnx_session(model, model_path: Path, name: str):

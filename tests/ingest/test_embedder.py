@@ -5,7 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ingest.embedder import Embedder, resolve_backend
+import itertools
+import random
+
+from ingest.embedder import RUN_COST_TOKENS, Embedder, length_batches, resolve_backend
 
 TEXTS = [
     "Currently, some 1,500 French soldiers are deployed in the country.",
@@ -23,6 +26,37 @@ def test_onnx_and_torch_give_the_same_vectors(tmp_path, monkeypatch):
     assert by_onnx.shape == by_torch.shape == (3, 384)
     assert np.abs(by_onnx - by_torch).max() < 1e-4  # the long text is cut at the same token
     assert np.allclose(np.linalg.norm(by_onnx, axis=1), 1.0, atol=1e-5)
+
+
+def run_cost(lengths, runs):
+    return sum(RUN_COST_TOKENS + len(r) * lengths[r.start] for r in runs)
+
+
+def test_length_batches_are_the_cheapest_split_within_the_batch_size():
+    rng = random.Random(7)
+    for _ in range(200):
+        n, most = rng.randint(1, 9), rng.randint(1, 5)
+        lengths = sorted((rng.randint(3, 256) for _ in range(n)), reverse=True)
+        runs = length_batches(lengths, most)
+        assert [i for r in runs for i in r] == list(range(n)) and all(len(r) <= most for r in runs)
+        cheapest = min(
+            run_cost(lengths, split)
+            for cuts in itertools.product([0, 1], repeat=n - 1)
+            for split in [[range(a, b) for a, b in itertools.pairwise(
+                [0] + [i + 1 for i, c in enumerate(cuts) if c] + [n])]]
+            if all(len(r) <= most for r in split)
+        )
+        assert run_cost(lengths, runs) == cheapest
+
+
+def test_texts_embedded_together_get_the_vectors_they_get_alone(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    embedder = Embedder(backend="onnx")
+    texts = TEXTS + ["Niger owes 5200 billion CFA francs, the minister said on Tuesday in Niamey.", "Bases?"]
+    together = embedder.embed(texts)
+    alone = np.vstack([embedder.embed([t]) for t in texts])
+    assert len(length_batches(sorted(embedder.count_tokens(texts), reverse=True), 32)) > 1
+    assert np.abs(together - alone).max() < 1e-5
 
 
 def test_the_export_is_made_once_and_reused(tmp_path, monkeypatch):
