@@ -119,3 +119,40 @@ def test_threads_counting_tokens_and_embedding_at_once_do_not_corrupt_each_other
             assert value == expected_counts
         else:
             assert np.abs(value - expected_vectors).max() < 1e-5
+
+
+TRICKY = TEXTS + [
+    "Ça coûte 5 200 milliards de francs CFA — n'est-ce pas?", "日本語のテキスト", "emoji 🎉\u200b zero\u00a0width",
+    "naïve café résumé ÅNGSTRÖM", "tab\tnew\nline\r\x07bell", "",
+]
+
+
+def test_with_an_export_cached_the_tokenizer_file_gives_the_models_own_tokens(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    own = Embedder(backend="onnx")
+    own.model  # the sentence-transformers model and its tokenizer
+    own.embed(TEXTS[:1])  # exports
+    light = Embedder(backend="onnx")
+    assert light._file_tokenizers() is not None and light._model is None
+    assert light.max_tokens == own.max_tokens and light.dimension == own.dimension
+    assert light.count_tokens(TRICKY) == own.count_tokens(TRICKY)
+    assert [light.token_spans(t) for t in TRICKY] == [own.token_spans(t) for t in TRICKY]
+    assert np.abs(light.embed(TRICKY) - own.embed(TRICKY)).max() < 1e-6
+    assert light._model is None  # torch never loaded
+
+
+def test_a_command_with_the_export_cached_never_imports_torch(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"XDG_CACHE_HOME": str(tmp_path), "ASSISTANT_EMBED_BACKEND": "onnx"}
+    script = ("import json, sys; from ingest.embedder import Embedder; e = Embedder(backend='onnx'); "
+              "v = e.embed(['Who is the French ambassador?']); "
+              "print(json.dumps([v.tolist(), e.count_tokens(['Niger owes 5200 billion']), 'torch' in sys.modules]))")
+    runs = [json.loads(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                                      check=True).stdout.strip().splitlines()[-1]) for _ in range(2)]
+    (first, counts1, torch1), (second, counts2, torch2) = runs
+    assert torch1 and not torch2  # the first run exports with torch; the second needs only the export
+    assert counts1 == counts2 and np.abs(np.array(first) - np.array(second)).max() < 1e-6
