@@ -40,8 +40,8 @@ class Settings(BaseSettings):
     embed_backend: Literal["auto", "onnx", "torch"] = Field(
         "auto",
         description="What runs the embedding model: onnx (ONNX Runtime, exported once into "
-        "~/.cache/assistant/onnx; same vectors; on CPUs without native bf16 answers take ~0.7x "
-        "the time, ingest the same), torch, "
+        "~/.cache/assistant/onnx; same vectors; on CPUs without native bf16 answers take ~0.6x "
+        "the time, and with the export cached torch is never loaded), torch, "
         "or auto (torch where bf16 is native, else onnx).",
     )
     chunk_tokens: int = Field(
