@@ -70,6 +70,9 @@ class Embedder:
         return self._model
 
     def _check_folder(self) -> None:
+        """Offline, single-threaded tokenizers (safe across forks), and a clear error for a missing folder."""
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         if not self.model_path.is_dir():
             raise FileNotFoundError(
                 f"model folder {self.model_path} does not exist; point the setting "
@@ -77,8 +80,6 @@ class Embedder:
             )
 
     def _load(self):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         self._check_folder()
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
