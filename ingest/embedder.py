@@ -4,10 +4,14 @@ ONNX Runtime (the model exported once into the user's cache) or by torch."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import threading
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -44,11 +48,10 @@ class Embedder:
         self.backend = resolve_backend(backend, self.precision)
         self._model = None
         self._session = None
-        self._tokenizers = None  # (for counting, for embedding) read from tokenizer.json; False: not used
-        self._max_tokens, self._lower, self._pad = 0, False, 0
+        self._tokenizer: FileTokenizer | ModelTokenizer | None = None
         self._lock = threading.Lock()
-        # A fast tokenizer keeps its padding and truncation as state: calls from two threads
-        # with different settings corrupt each other, so every use of it holds this lock.
+        # The model's fast tokenizer keeps its padding and truncation as state: calls from two
+        # threads with different settings corrupt each other, so every use of it holds this lock.
         self._tokenizing = threading.Lock()
 
     @classmethod
@@ -98,66 +101,33 @@ class Embedder:
     @property
     def max_tokens(self) -> int:
         """Longest input, in tokens including the special ones, the model reads in full."""
-        if self._file_tokenizers() is not None:
-            return self._max_tokens
-        return int(self.model.max_seq_length)
+        return self.tokenizer.max_tokens
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """Token counts without special tokens, one per text."""
-        if not texts:
-            return []
-        own = self._file_tokenizers()
-        if own is not None:
-            return [len(e.ids) for e in own[0].encode_batch(self._cased(texts), add_special_tokens=False)]
-        with self._tokenizing:
-            encoded = self.model.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
-        return [len(ids) for ids in encoded]
+        return self.tokenizer.count_tokens(texts) if texts else []
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Character span of each token of `text`."""
-        own = self._file_tokenizers()
-        if own is not None:
-            return [tuple(span) for span in own[0].encode(self._cased([text])[0], add_special_tokens=False).offsets]
-        with self._tokenizing:
-            enc = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
-        return [tuple(span) for span in enc["offset_mapping"]]
+        return self.tokenizer.token_spans(text)
 
-    def _file_tokenizers(self):
-        """With ONNX Runtime and an export already cached: the model's tokenizer read from its
-        `tokenizer.json` by the tokenizers library (the same tokens the model's own tokenizer
-        gives), one copy that never truncates and one that truncates at the model's limit, both
-        set up once and never changed (so threads may share them); else None."""
-        if self._tokenizers is None and self.backend == "onnx" and self._model is None:
-            with self._lock:
-                if self._tokenizers is None and self._model is None:
-                    self._check_folder()
-                    usable = ((self.model_path / "tokenizer.json").is_file()
-                              and onnx_target(self.model_path, self.name).exists())
-                    self._tokenizers = (usable and self._read_tokenizers()) or False
-        return self._tokenizers or None
+    @property
+    def tokenizer(self) -> FileTokenizer | ModelTokenizer:
+        """Chosen once: with ONNX Runtime and an export already cached, the folder's
+        `tokenizer.json` read by the tokenizers library (so torch is never loaded); else the
+        loaded model's own tokenizer. Both give the same tokens."""
+        if self._tokenizer is None:
+            self._check_folder()
+            light = None
+            if self.backend == "onnx" and self._model is None and self.export_path.exists():
+                light = FileTokenizer.read(self.model_path)
+            self._tokenizer = light or ModelTokenizer(self.model, self._tokenizing)
+        return self._tokenizer
 
-    def _read_tokenizers(self):
-        import json
-
-        from tokenizers import Tokenizer
-
-        config = self.model_path / "sentence_bert_config.json"
-        settings = json.loads(config.read_text()) if config.is_file() else {}
-        if "max_seq_length" not in settings:
-            return None  # the limit then comes from the model's own config: let it load
-        self._max_tokens = int(settings["max_seq_length"])
-        self._lower = bool(settings.get("do_lower_case"))
-        counting = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
-        counting.no_truncation()
-        counting.no_padding()
-        embedding = Tokenizer.from_file(str(self.model_path / "tokenizer.json"))
-        self._pad = (embedding.padding or {}).get("pad_id", 0)
-        embedding.no_padding()
-        embedding.enable_truncation(self._max_tokens)
-        return counting, embedding
-
-    def _cased(self, texts: list[str]) -> list[str]:
-        return [t.lower() for t in texts] if self._lower else texts
+    @cached_property
+    def export_path(self) -> Path:
+        """Where this model's ONNX export lives in the cache (it may not exist yet)."""
+        return onnx_target(self.model_path, self.name)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -182,7 +152,7 @@ class Embedder:
         """The ONNX Runtime session, or None when torch runs the model."""
         if self.backend == "onnx" and self._session is None:
             self._check_folder()
-            target = onnx_target(self.model_path, self.name)
+            target = self.export_path
             model = None if target.exists() else self.model
             with self._lock:
                 if self.backend == "onnx" and self._session is None:
@@ -199,7 +169,7 @@ class Embedder:
 
     def _embed_onnx(self, session, texts: list[str]) -> np.ndarray:
         names = [i.name for i in session.get_inputs()]
-        encoded, pad = self._encoded(texts)
+        encoded, pad = self.tokenizer.encode(texts)
         ids = encoded["input_ids"]
         order = sorted(range(len(texts)), key=lambda i: -len(ids[i]))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
@@ -215,18 +185,77 @@ class Embedder:
             out[rows] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return out
 
-    def _encoded(self, texts: list[str]) -> tuple[dict[str, list[list[int]]], int]:
+
+class ModelTokenizer:
+    """The loaded sentence-transformers model's tokenizer. It keeps its padding and truncation
+    as state, so every use holds `lock` (shared with the torch path's `encode`)."""
+
+    def __init__(self, model, lock: threading.Lock):
+        self.model, self.lock = model, lock
+        self.max_tokens = int(model.max_seq_length)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        with self.lock:
+            encoded = self.model.tokenizer(texts, add_special_tokens=False, verbose=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        with self.lock:
+            enc = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
+        return [tuple(span) for span in enc["offset_mapping"]]
+
+    def encode(self, texts: list[str]) -> tuple[dict[str, list[list[int]]], int]:
         """Token ids, type ids and attention masks of each text, truncated at the model's limit
         and not padded; and the padding id."""
-        own = self._file_tokenizers()
-        if own is not None:
-            found = own[1].encode_batch(self._cased(texts))
-            return ({"input_ids": [e.ids for e in found], "token_type_ids": [e.type_ids for e in found],
-                     "attention_mask": [e.attention_mask for e in found]}, self._pad)
-        tokenizer = self.model.tokenizer
-        with self._tokenizing:
-            encoded = tokenizer(texts, truncation=True, max_length=self.max_tokens, verbose=False)
-        return encoded, tokenizer.pad_token_id or 0
+        with self.lock:
+            encoded = self.model.tokenizer(texts, truncation=True, max_length=self.max_tokens, verbose=False)
+        return encoded, self.model.tokenizer.pad_token_id or 0
+
+
+@dataclass(frozen=True)
+class FileTokenizer:
+    """A model folder's `tokenizer.json` read by the tokenizers library, without loading the
+    model: one copy that never truncates (counts, offsets) and one that truncates at the model's
+    limit (embedding), both set up once and never changed, so threads share them freely."""
+
+    counting: Any
+    embedding: Any
+    max_tokens: int
+    lower: bool
+    pad: int
+
+    @classmethod
+    def read(cls, folder: Path) -> FileTokenizer | None:
+        """None when the folder lacks `tokenizer.json` or a `max_seq_length` in
+        `sentence_bert_config.json` (the limit then comes from the model's own config)."""
+        from tokenizers import Tokenizer
+
+        file, config = folder / "tokenizer.json", folder / "sentence_bert_config.json"
+        settings = json.loads(config.read_text()) if config.is_file() else {}
+        if not file.is_file() or "max_seq_length" not in settings:
+            return None
+        text = file.read_text()
+        counting, embedding = Tokenizer.from_str(text), Tokenizer.from_str(text)
+        pad = (embedding.padding or {}).get("pad_id", 0)
+        counting.no_truncation()
+        counting.no_padding()
+        embedding.no_padding()
+        embedding.enable_truncation(int(settings["max_seq_length"]))
+        return cls(counting, embedding, int(settings["max_seq_length"]), bool(settings.get("do_lower_case")), pad)
+
+    def _cased(self, texts: list[str]) -> list[str]:
+        return [t.lower() for t in texts] if self.lower else texts
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return [len(e.ids) for e in self.counting.encode_batch(self._cased(texts), add_special_tokens=False)]
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        return [tuple(span) for span in self.counting.encode(self._cased([text])[0], add_special_tokens=False).offsets]
+
+    def encode(self, texts: list[str]) -> tuple[dict[str, list[list[int]]], int]:
+        found = self.embedding.encode_batch(self._cased(texts))
+        return ({"input_ids": [e.ids for e in found], "token_type_ids": [e.type_ids for e in found],
+                 "attention_mask": [e.attention_mask for e in found]}, self.pad)
 
 
 # What one model run costs beyond its tokens, in tokens' worth of work (measured with ONNX

@@ -8,7 +8,7 @@ import pytest
 import itertools
 import random
 
-from ingest.embedder import RUN_COST_TOKENS, Embedder, length_batches, resolve_backend
+from ingest.embedder import RUN_COST_TOKENS, Embedder, FileTokenizer, length_batches, resolve_backend
 
 TEXTS = [
     "Currently, some 1,500 French soldiers are deployed in the country.",
@@ -133,7 +133,7 @@ def test_with_an_export_cached_the_tokenizer_file_gives_the_models_own_tokens(tm
     own.model  # the sentence-transformers model and its tokenizer
     own.embed(TEXTS[:1])  # exports
     light = Embedder(backend="onnx")
-    assert light._file_tokenizers() is not None and light._model is None
+    assert isinstance(light.tokenizer, FileTokenizer) and light._model is None
     assert light.max_tokens == own.max_tokens and light.dimension == own.dimension
     assert light.count_tokens(TRICKY) == own.count_tokens(TRICKY)
     assert [light.token_spans(t) for t in TRICKY] == [own.token_spans(t) for t in TRICKY]
