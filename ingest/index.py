@@ -144,11 +144,10 @@ class Index:
         return {aid: _stored_article(aid, metas) for aid, metas in grouped.items()}
 
     def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[tuple[StoredChunk, float]]:
-        n = min(k, self.count())
-        if n == 0:
+        if k <= 0:
             return []
-        got = self.collection.query(
-            query_embeddings=[vector.tolist()], n_results=n, where=where or None,
+        got = self.collection.query(  # fewer than k chunks (or none) simply give fewer rows
+            query_embeddings=[vector.tolist()], n_results=k, where=where or None,
             include=["metadatas", "documents", "distances"],
         )
         rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
