@@ -21,6 +21,7 @@ from .verify import verified
 
 MAX_QUESTION_CHARS = 2000
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+SURROGATE = re.compile("[\ud800-\udfff]")  # what undecodable bytes become in sys.argv
 ABSTAIN_TEXT = "The documents don't say. Nothing in the archive supports an answer to: {question}"
 EMPTY_TEXT = "The archive is empty: ingest some articles first (`assistant ingest PATH`)."
 
@@ -32,6 +33,10 @@ class QuestionError(ValueError):
 def clean_question(question) -> str:
     if not isinstance(question, str):
         raise QuestionError(f"the question must be text, not {type(question).__name__}")
+    bad = SURROGATE.search(question)
+    if bad:
+        raise QuestionError(f"the question is not valid text: character {bad.start() + 1} is an undecodable byte "
+                            "or a lone surrogate (was it typed in another encoding than UTF-8?); retype it")
     question = " ".join(CONTROL.sub(" ", question).split())
     if not question:
         raise QuestionError("the question is empty; type a question about the articles")
@@ -66,8 +71,11 @@ class Assistant:
             reranker = CrossEncoderReranker(self.settings.reranker_model or "")
         elif self.settings.reranker == "bi-encoder":
             reranker = EmbeddingReranker(self.settings.reranker_model or "", precision=self.settings.embed_precision)
-        return Retriever(self.index, self.embedder, reranker, lexical_weight=self.settings.lexical_weight,
-                         lede_weight=self.settings.lede_weight)
+        retriever = Retriever(self.index, self.embedder, reranker, lexical_weight=self.settings.lexical_weight,
+                              lede_weight=self.settings.lede_weight)
+        if self.settings.refresh_seconds > 0:
+            retriever.watch(self.settings.refresh_seconds)  # articles other processes ingest show up
+        return retriever
 
     @cached_property
     def generator(self) -> Generator:
@@ -82,7 +90,12 @@ class Assistant:
     def warm_up(self) -> None:
         """Load the model and the lexical index now rather than on the first question."""
         self.embedder.embed(["warm up"])
-        self.retriever.lexical.refresh()
+        self.refresh()
+
+    def refresh(self) -> bool:
+        """See every article ingested so far, by this process or another, before the next question
+        (a running assistant also does this by itself every `refresh_seconds`)."""
+        return self.retriever.refresh()
 
     def search(self, query: str, k: int = 10, since: str | None = None, until: str | None = None,
                articles: tuple[str, ...] = ()) -> list[Hit]:

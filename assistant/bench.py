@@ -154,7 +154,7 @@ def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) 
             assistant = Assistant(local, embedder=embedder)
             before = rss_mb()
             started = time.perf_counter()
-            assistant.retriever.lexical.refresh()
+            assistant.refresh()
             bm25_seconds = time.perf_counter() - started
             questions = [t.split(".")[0][:200] for t in base_texts[:60]]
             timing = latency(lambda q: assistant.search(q, k=10), questions)

@@ -95,7 +95,23 @@ def cmd_chat(args) -> int:
     return 0
 
 
+def private_gradio_dir() -> Path:
+    """Gradio keeps uploads in one temp folder that every Gradio server on the machine serves;
+    ours gets its own, readable by this user only, removed when the server stops. Set before
+    Gradio is imported: it reads the folder once."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="assistant-gradio-"))
+    atexit.register(shutil.rmtree, folder, True)
+    os.environ["GRADIO_TEMP_DIR"] = str(folder)
+    return folder
+
+
 def cmd_serve(args) -> int:
+    if "gradio" not in sys.modules:
+        private_gradio_dir()
     from .ui import serve
 
     serve(_settings(args), host=args.host, port=args.port)

@@ -63,6 +63,7 @@ def upload(assistant: Assistant, files: list[str | Path], max_mb: float, progres
         result.errors += [e.replace(str(folder) + "/", "") for e in report.errors]
         result.duplicates += list(report.duplicate_of)
         result.added += [p.name for p in saved]
+        assistant.refresh()  # the uploader's next question sees them
     return result
 
 
@@ -72,6 +73,7 @@ def remove(assistant: Assistant, article_id: str) -> bool:
         return False
     assistant.index.remove(article_id)
     assistant.index.bump_generation()
+    assistant.refresh()
     source = Path(stored.source)
     if source.is_relative_to(uploads_dir(assistant)) and not any(
         a.source == stored.source for a in assistant.index.articles().values()

@@ -82,14 +82,14 @@ class LocalModel:
     def _load(self):
         if self._llm is not None:
             return self._llm
+        path = self._path or default_model_path()
+        if not path.is_file():
+            raise LLMError(f"no GGUF model at {path}; fix ASSISTANT_LLM_MODEL")
         try:
             from llama_cpp import Llama
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         except ImportError:
             raise LLMError("ASSISTANT_LLM=local needs llama-cpp-python: run `pip install -e .[llm]`") from None
-        path = self._path or default_model_path()
-        if not path.is_file():
-            raise LLMError(f"no GGUF model at {path}; fix ASSISTANT_LLM_MODEL")
         try:
             llm = Llama(model_path=str(path), n_ctx=self.n_ctx, n_threads=self.threads or os.cpu_count(),
                         verbose=False)
@@ -113,10 +113,10 @@ class LocalModel:
         return llm
 
     def yes_probability(self, prompt: str) -> float:
-        from llama_cpp import llama_get_logits_ith
-
         with self._lock:
-            llm = self._load()
+            llm = self._load()  # first: without the extra it says what to install
+            from llama_cpp import llama_get_logits_ith
+
             text = self._format(messages=[{"role": "user", "content": prompt}]).prompt
             tokens = llm.tokenize(text.encode(), add_bos=self._add_bos and not text.startswith(self._bos),
                                   special=True)

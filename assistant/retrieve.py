@@ -2,53 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import threading
-from itertools import zip_longest
+import time
+import weakref
 from dataclasses import dataclass, replace
+from itertools import zip_longest
 
 import numpy as np
 
 from ingest.chunking import embedding_text
 from ingest.embedder import Embedder
-from ingest.index import Index, StoredChunk, day_number
+from ingest.index import Filters, Index, StoredChunk
 
 from .rerank import RRF_K, Reranker
 from .types import Hit
 
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True)
-class Filters:
-    since: str | None = None  # ISO dates, inclusive
-    until: str | None = None
-    articles: tuple[str, ...] = ()  # article ids or sources (paths/URLs)
-
-    def where(self) -> dict | None:
-        """The same filters as a Chroma `where` clause."""
-        clauses = []
-        if self.since:
-            clauses.append({"published_day": {"$gte": day_number(self.since)}})
-        if self.until:
-            clauses.append({"published_day": {"$lte": day_number(self.until)}})
-            if not self.since:
-                clauses.append({"published_day": {"$gte": 0}})  # undated articles are out of range
-        if self.articles:
-            ids = list(self.articles)
-            clauses.append({"$or": [{"article_id": {"$in": ids}}, {"source": {"$in": ids}},
-                                    {"url": {"$in": ids}}]})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def allows(self, meta: dict) -> bool:
-        day = meta.get("published_day", -1)
-        if self.since and day < day_number(self.since):
-            return False
-        if self.until and (day < 0 or day > day_number(self.until)):
-            return False
-        if self.articles:
-            keys = {meta.get("article_id"), meta.get("source"), meta.get("url")}
-            return bool(keys & set(self.articles))
-        return True
+__all__ = ["Filters", "LexicalIndex", "LexicalSnapshot", "Retriever", "diversify", "merge_adjacent", "tokenize"]
 
 
 def tokenize(texts: list[str]) -> list[list[str]]:
@@ -70,58 +42,90 @@ def _stemmer():
     return _STEMMER.value
 
 
+@dataclass(frozen=True)
+class LexicalSnapshot:
+    """BM25 over every chunk (title + date + text) of one generation of the index.
+
+    Only what ranking and filtering need stays in memory (chunk ids, days, articles); a
+    search returns chunk ids and the texts come from the index."""
+
+    generation: int
+    bm25: object | None
+    ids: list[str]
+    days: np.ndarray  # per chunk: published day number, -1 undated
+    article_of: np.ndarray  # per chunk: position in `articles`
+    articles: list[tuple[str, ...]]  # per article: its id, then its source and URL
+
+    @classmethod
+    def build(cls, index: Index, generation: int, with_title: bool = True) -> "LexicalSnapshot":
+        import bm25s
+
+        ids, days, article_of, articles, positions = [], [], [], [], {}
+        corpus: list[list[int]] = []
+        vocab: dict[str, int] = {}
+        for batch in index.scan():
+            texts = [embedding_text(c.title, c.text, c.published) if with_title else c.text for c in batch]
+            for chunk, tokens in zip(batch, tokenize(texts)):
+                corpus.append([vocab.setdefault(t, len(vocab)) for t in tokens or [""]])
+                if chunk.article_id not in positions:
+                    positions[chunk.article_id] = len(articles)
+                    articles.append((chunk.article_id, *chunk.keys))
+                ids.append(chunk.id)
+                days.append(chunk.day)
+                article_of.append(positions[chunk.article_id])
+        bm25 = None
+        if corpus:
+            bm25 = bm25s.BM25()
+            bm25.index((corpus, vocab), show_progress=False)
+        return cls(generation, bm25, ids, np.array(days, dtype=np.int32), np.array(article_of, dtype=np.int32),
+                   articles)
+
+    def search(self, query: str, k: int, filters: Filters) -> list[tuple[str, float, str]]:
+        """The k best-scoring chunks the filters admit: (chunk id, BM25 score, article id)."""
+        tokens = tokenize([query])[0]
+        if self.bm25 is None or not tokens:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        days = filters.day_range()
+        if days is not None:
+            scores = np.where((self.days >= days[0]) & (self.days <= days[1]), scores, 0.0)
+        if filters.articles:
+            allowed = [i for i, keys in enumerate(self.articles) if filters.allows_article(keys)]
+            scores = np.where(np.isin(self.article_of, allowed), scores, 0.0)
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(self.ids[i], float(scores[i]), self.articles[self.article_of[i]][0]) for i in top if scores[i] > 0]
+
+
 class LexicalIndex:
-    """BM25 over every chunk (title + date + text), rebuilt when the collection's generation moves."""
+    """The current lexical snapshot; a newer one is built aside and swapped in whole, so no
+    question waits for a rebuild once the first one exists."""
 
     def __init__(self, index: Index, with_title: bool = True):
         self.index = index
         self.with_title = with_title
-        self.generation: int | None = None
-        self.chunks: list[StoredChunk] = []
-        self.positions: dict[str, int] = {}
-        self._bm25 = None
-        self._lock = threading.Lock()
+        self.snapshot: LexicalSnapshot | None = None
+        self._lock = threading.Lock()  # one build at a time
+
+    @property
+    def generation(self) -> int | None:
+        return self.snapshot.generation if self.snapshot else None
+
+    def current(self) -> LexicalSnapshot:
+        if self.snapshot is None:
+            self.rebuild()
+        return self.snapshot
+
+    def rebuild(self, generation: int | None = None) -> bool:
+        """Build a snapshot of the index as it is now, unless one of this generation exists."""
+        with self._lock:
+            generation = self.index.generation() if generation is None else generation
+            if self.snapshot is not None and self.snapshot.generation == generation:
+                return False
+            self.snapshot = LexicalSnapshot.build(self.index, generation, self.with_title)
+            return True
 
     def refresh(self) -> None:
-        generation = self.index.generation()
-        if generation == self.generation:
-            return
-        with self._lock:
-            if generation == self.generation:
-                return
-            import bm25s
-
-            chunks = self.index.all_chunks()
-            texts = [embedding_text(c.meta.get("title", ""), c.text, c.meta.get("published") or None)
-                     if self.with_title else c.text for c in chunks]
-            bm25 = bm25s.BM25()
-            if chunks:
-                bm25.index(tokenize(texts), show_progress=False)
-            self.chunks, self._bm25 = chunks, bm25
-            self.positions = {c.id: i for i, c in enumerate(chunks)}
-            self.generation = generation
-
-    def chunk(self, chunk_id: str) -> StoredChunk | None:
-        position = self.positions.get(chunk_id)
-        return None if position is None else self.chunks[position]
-
-    def scores(self, query: str) -> np.ndarray:
-        self.refresh()
-        tokens = tokenize([query])[0]
-        if not self.chunks or not tokens:
-            return np.zeros(len(self.chunks))
-        return self._bm25.get_scores(tokens)
-
-    def search(self, query: str, k: int, filters: Filters) -> list[tuple[StoredChunk, float]]:
-        scores = self.scores(query)
-        order = np.argsort(-scores, kind="stable")
-        out = []
-        for i in order:
-            if scores[i] <= 0 or len(out) >= k:
-                break
-            if filters.allows(self.chunks[i].meta):
-                out.append((self.chunks[i], float(scores[i])))
-        return out
+        self.rebuild()
 
 
 class Retriever:
@@ -141,35 +145,54 @@ class Retriever:
         self.per_article = per_article
         self.rrf_k = rrf_k
         self.lede_weight = lede_weight
+        self._refreshing = threading.Lock()
+
+    def refresh(self) -> bool:
+        """Catch up with writes made since the last look, by any process: the embedded store is
+        reopened (its vector index is loaded once per client) and the lexical side rebuilt aside.
+        Questions asked meanwhile are answered from what was there before."""
+        with self._refreshing:
+            generation = self.index.generation()
+            if self.lexical.generation == generation:
+                return False
+            if self.lexical.snapshot is not None:
+                self.index.reopen()
+            return self.lexical.rebuild(generation)
+
+    def watch(self, seconds: float) -> threading.Thread:
+        """Refresh every `seconds` in a daemon thread, for as long as this retriever is in use."""
+        thread = threading.Thread(target=_watch, args=(weakref.ref(self), seconds), daemon=True,
+                                  name="archive-refresh")
+        thread.start()
+        return thread
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
                query_vector: np.ndarray | None = None) -> list[Hit]:
         filters = filters or Filters()
+        snapshot = self.lexical.current()
         if query_vector is None:
             query_vector = self.embedder.embed([query])[0]
-        dense = self.index.query(query_vector, self.candidates, filters.where())
-        lexical = self.lexical.search(query, self.candidates, filters)
-        fused = self._fuse(dense, lexical, self._ledes(dense, lexical, filters))
+        dense = self.index.query(query_vector, self.candidates, filters)
+        lexical = snapshot.search(query, self.candidates, filters)
+        ledes = self._lede_ids(dense, lexical)
+        known = {chunk.id: chunk for chunk, _ in dense}
+        known.update(self.index.chunks([i for i in [cid for cid, _, _ in lexical] + ledes if i not in known]))
+        lexical_chunks = [(known[cid], score) for cid, score, _ in lexical if cid in known]
+        lede_chunks = [(known[cid], 0.0) for cid in ledes if cid in known and filters.allows(known[cid])]
+        fused = self._fuse(dense, lexical_chunks, lede_chunks)
         if self.reranker is not None:
             fused = self.reranker.rerank(query, fused)
         return merge_adjacent(diversify(fused, k, self.per_article))
 
-    def _ledes(self, dense, lexical, filters: Filters) -> list[tuple[StoredChunk, float]]:
+    def _lede_ids(self, dense, lexical) -> list[str]:
         """First chunks of the candidates' articles, in the order the articles first appear:
         news puts its key facts in the lede, so a matching article's lede is a candidate too."""
         if not self.lede_weight:
             return []
-        seen, out = set(), []
-        by_rank = [found[0] for pair in zip_longest(dense, lexical) for found in pair if found is not None]
-        for chunk in by_rank:
-            article = chunk.meta.get("article_id")
-            if article in seen:
-                continue
-            seen.add(article)
-            lede = self.lexical.chunk(f"{article}:0")
-            if lede is not None and filters.allows(lede.meta):
-                out.append((lede, 0.0))
-        return out
+        dense_articles = [chunk.article_id for chunk, _ in dense]
+        lexical_articles = [article for _, _, article in lexical]
+        by_rank = [a for pair in zip_longest(dense_articles, lexical_articles) for a in pair if a is not None]
+        return [f"{article}:0" for article in dict.fromkeys(by_rank)]
 
     def _fuse(self, dense, lexical, ledes=()) -> list[Hit]:
         scores: dict[str, float] = {}
@@ -184,22 +207,29 @@ class Retriever:
         return [hit_from_chunk(chunks[cid], scores[cid] / best) for cid in ranked]
 
 
+def _watch(retriever_ref, seconds: float) -> None:
+    failures = 0
+    while True:
+        time.sleep(seconds)
+        retriever = retriever_ref()
+        if retriever is None:
+            return  # nobody asks this archive anything any more
+        try:
+            retriever.refresh()
+            failures = 0
+        except Exception as exc:  # a store that is briefly away must not end the watch
+            failures += 1
+            if failures in (1, 100):
+                log.warning("could not check the archive for new articles: %s", exc)
+        del retriever
+
+
 def hit_from_chunk(chunk: StoredChunk, score: float) -> Hit:
-    m = chunk.meta
     return Hit(
-        id=chunk.id,
-        article_id=m.get("article_id", ""),
-        title=m.get("title", ""),
-        source=m.get("url") or m.get("source", ""),
-        url=m.get("url") or None,
-        published=m.get("published") or None,
-        passage=chunk.text,
-        start=int(m.get("start", 0)),
-        end=int(m.get("end", len(chunk.text))),
-        score=float(score),
-        chunks=(int(m.get("chunk", 0)),),
-        spans=((int(m.get("start", 0)), int(m.get("end", len(chunk.text)))),),
-        also_sources=tuple(s for s in (m.get("also_sources") or "").split("\n") if s),
+        id=chunk.id, article_id=chunk.article_id, title=chunk.title, source=chunk.url or chunk.source,
+        url=chunk.url, published=chunk.published, passage=chunk.text, start=chunk.start, end=chunk.end,
+        score=float(score), chunks=(chunk.chunk,), spans=((chunk.start, chunk.end),),
+        also_sources=chunk.also_sources,
     )
 
 

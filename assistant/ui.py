@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import date
 from pathlib import Path
 
 import gradio as gr
 
+from ingest.index import IndexUnavailable
 from ingest.loaders import SUFFIXES
 from ingest.settings import Settings
 
@@ -86,7 +88,7 @@ class ChatApp:
                 yield chat, answers, sources_panel(final), searched_for(final), as_markdown(final), ""
             answers[slot] = final.to_dict()
             yield chat, answers, sources_panel(final), searched_for(final), as_markdown(final), ""
-        except (QuestionError, LLMError) as exc:
+        except (QuestionError, LLMError, IndexUnavailable) as exc:
             chat[-1] = {"role": "assistant", "content": f"⚠️ {escape_markdown(str(exc))}"}
             yield chat, answers, sources_panel(None), "", "", message
         except Exception:  # a bad question must never take the server down
@@ -103,12 +105,19 @@ class ChatApp:
         return sources_panel(answer), searched_for(answer), as_markdown(answer)
 
     def api_answer(self, question: str, since: str = "", until: str = "") -> dict:
-        """Answer one question; returns text, citations (with quotes), abstained and query."""
+        """Answer one question; returns text, citations (with quotes), abstained and query, or
+        {"error": reason} when the arguments cannot be used as given."""
         try:
+            for name, value in (("since", since), ("until", until)):
+                if value is not None and not isinstance(value, str):
+                    raise QuestionError(f"{name} must be a date written YYYY-MM-DD, not {type(value).__name__}")
             result = self.assistant.answer(question, since=_check_date(since, "since"),
                                            until=_check_date(until, "until"))
-        except QuestionError as exc:
+        except (QuestionError, LLMError, IndexUnavailable) as exc:
             return {"error": str(exc)}
+        except Exception:  # the client gets a reason, the log the details; the server stays up
+            log.exception("the /answer API failed on %r", str(question)[:200])
+            return {"error": "the assistant failed on this question; the details are in the server log"}
         return result.to_dict()
 
     def library_view(self):
@@ -122,10 +131,14 @@ class ChatApp:
         if not files:
             return ("Choose one or more files first.", *self.library_view())
         progress(0, desc="ingesting")
-        result = library.upload(
-            self.assistant, [getattr(f, "name", f) for f in files], self.assistant.settings.upload_max_mb,
-            progress=lambda stage, done, total: progress(done / max(total, 1), desc=stage),
-        )
+        paths = [Path(getattr(f, "name", f)) for f in files]
+        try:
+            result = library.upload(
+                self.assistant, paths, self.assistant.settings.upload_max_mb,
+                progress=lambda stage, done, total: progress(done / max(total, 1), desc=stage),
+            )
+        finally:
+            forget_uploads(paths)
         lines = [f"✅ added {escape_markdown(name)}" for name in result.added]
         lines += [f"↔️ {escape_markdown(d)} repeats an article already here; not indexed twice"
                   for d in result.duplicates]
@@ -140,9 +153,17 @@ class ChatApp:
         return (note, *self.library_view())
 
 
+def forget_uploads(paths: list[Path]) -> None:
+    """Gradio's copies of uploaded files go once they are read: the library keeps its own."""
+    temp = os.environ.get("GRADIO_TEMP_DIR")
+    for path in paths:
+        if temp and path.resolve().is_relative_to(Path(temp).resolve()):
+            path.unlink(missing_ok=True)
+
+
 def build(assistant: Assistant) -> gr.Blocks:
     app = ChatApp(assistant)
-    with gr.Blocks(title="News assistant") as demo:
+    with gr.Blocks(title="News assistant", delete_cache=(3600, 3600)) as demo:
         answers = gr.State({})
         gr.Markdown("## News assistant\nAnswers come only from your articles, with every source cited.")
         with gr.Tab("Chat"):
@@ -218,4 +239,4 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     demo.queue(default_concurrency_limit=settings.ui_concurrency)
     demo.launch(server_name=host, server_port=port, share=False, auth=read_auth(settings),
                 max_file_size=f"{int(settings.upload_max_mb)}mb", css=CSS, head=HEAD,
-                footer_links=["api"], show_error=False)
+                footer_links=["api"], show_error=True)  # API callers learn why a call was refused

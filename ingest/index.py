@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
+import logging
+import os
+import shutil
+import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -12,6 +20,7 @@ from .models import Article, Passage
 from .settings import Settings
 
 SCHEMA_VERSION = 1
+log = logging.getLogger(__name__)
 
 
 class IndexUnavailable(Exception):
@@ -24,6 +33,10 @@ class ModelMismatch(IndexUnavailable):
 
 class NoIndexYet(IndexUnavailable):
     """Nothing has been ingested where the settings point."""
+
+
+class StoreDown(IndexUnavailable):
+    """The Chroma server does not answer."""
 
 
 @dataclass(frozen=True)
@@ -42,9 +55,85 @@ class StoredArticle:
 
 @dataclass(frozen=True)
 class StoredChunk:
+    """One stored passage with the citation facts ingest recorded for it."""
+
     id: str
     text: str
-    meta: dict
+    article_id: str
+    title: str
+    source: str  # the file the article was read from
+    url: str | None
+    published: str | None
+    chunk: int
+    start: int  # offsets of the chunk in its article's text
+    end: int
+    also_sources: tuple[str, ...] = ()
+    hash: str = ""  # the article version the chunk was cut from
+
+    @property
+    def day(self) -> int:
+        return day_number(self.published)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """What a user may name the article by: its id, its file, its URL."""
+        return tuple(k for k in (self.article_id, self.source, self.url) if k)
+
+    @classmethod
+    def from_row(cls, chunk_id: str, text: str | None, meta: dict | None) -> "StoredChunk":
+        m, text = meta or {}, text or ""
+        return cls(
+            id=chunk_id, text=text, article_id=m.get("article_id", ""), title=m.get("title", ""),
+            source=m.get("source", ""), url=m.get("url") or None, published=m.get("published") or None,
+            chunk=int(m.get("chunk", 0)), start=int(m.get("start", 0)), end=int(m.get("end", len(text))),
+            also_sources=_sources(m.get("also_sources")), hash=m.get("hash", ""),
+        )
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which passages a search may return: a publication date range and chosen articles."""
+
+    since: str | None = None  # ISO dates, inclusive
+    until: str | None = None
+    articles: tuple[str, ...] = ()  # article ids or sources (paths/URLs)
+
+    def where(self) -> dict | None:
+        """The same filters as a Chroma `where` clause."""
+        clauses = []
+        if self.since:
+            clauses.append({"published_day": {"$gte": day_number(self.since)}})
+        if self.until:
+            clauses.append({"published_day": {"$lte": day_number(self.until)}})
+            if not self.since:
+                clauses.append({"published_day": {"$gte": 0}})  # undated articles are out of range
+        if self.articles:
+            ids = list(self.articles)
+            clauses.append({"$or": [{"article_id": {"$in": ids}}, {"source": {"$in": ids}},
+                                    {"url": {"$in": ids}}]})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def day_range(self) -> tuple[int, int] | None:
+        """Inclusive day numbers the filter admits, or None when dates do not matter."""
+        if not (self.since or self.until):
+            return None
+        low = day_number(self.since) if self.since else -(1 << 30)
+        high = day_number(self.until) if self.until else 1 << 30
+        return (max(low, 0) if self.until else low), high  # undated (-1) is out once `until` is set
+
+    def allows_article(self, keys) -> bool:
+        return not self.articles or bool(set(keys) & set(self.articles))
+
+    def allows(self, chunk: StoredChunk) -> bool:
+        days = self.day_range()
+        in_range = days is None or days[0] <= chunk.day <= days[1]
+        return in_range and self.allows_article(chunk.keys)
+
+
+def _sources(joined: str | None) -> tuple[str, ...]:
+    return tuple(s for s in (joined or "").split("\n") if s)
 
 
 def day_number(iso: str | None) -> int:
@@ -52,23 +141,99 @@ def day_number(iso: str | None) -> int:
     return (date.fromisoformat(iso) - date(1970, 1, 1)).days if iso else -1
 
 
-def open_client(settings: Settings, create: bool):
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
+def check_data_dir(path: Path, create: bool) -> None:
+    """A data dir that cannot hold an index is refused with what to do, before Chroma sees it."""
+    if path.exists() and not path.is_dir():
+        raise IndexUnavailable(f"the data dir {path} is a file, not a folder; point ASSISTANT_DATA_DIR "
+                               "(or --data-dir) at a folder")
+    if not path.exists():
+        if not create:
+            raise NoIndexYet(f"no index at {path.resolve()}; run `assistant ingest PATH` first "
+                             "(or set ASSISTANT_DATA_DIR to where the index lives)")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise IndexUnavailable(f"cannot create the data dir {path} ({exc.strerror}); "
+                                   "choose a folder you can write to") from None
+    elif create and not os.access(path, os.W_OK | os.X_OK):
+        raise IndexUnavailable(f"the data dir {path} is read-only; ingest needs a folder it can write "
+                               "(questions can still be asked of it)")
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_host:
-        return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-        )
-    path = settings.data_dir
-    if not path.exists() and not create:
-        raise NoIndexYet(
-            f"no index at {path.resolve()}; run `assistant ingest PATH` first "
-            "(or set ASSISTANT_DATA_DIR to where the index lives)"
-        )
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+class Connection:
+    """One Chroma client per store, shared by every Index of this process.
+
+    The embedded store loads its vector index into memory once: what another process writes
+    later reaches this process's reads of the database but never its vector queries. `reopen`
+    starts a client that loads what is on disk now; every call holds the lock, so none runs
+    against a closed client."""
+
+    _open: dict[str, "Connection"] = {}
+    _open_lock = threading.Lock()
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.client = self._client()
+
+    @classmethod
+    def to(cls, settings: Settings, create: bool) -> "Connection":
+        if settings.chroma_host:
+            key = f"http://{settings.chroma_host}:{settings.chroma_port}"
+        else:
+            check_data_dir(Path(settings.data_dir), create)
+            key = str(Path(settings.data_dir).resolve())
+        with cls._open_lock:
+            if key not in cls._open:
+                cls._open[key] = cls(settings)
+            return cls._open[key]
+
+    @property
+    def embedded(self) -> bool:
+        return not self.settings.chroma_host
+
+    def _client(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        if self.embedded:
+            return chromadb.PersistentClient(path=str(self._readable_path()), settings=chroma_settings)
+        host, port = self.settings.chroma_host, self.settings.chroma_port
+        try:
+            return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+        except Exception as exc:  # chromadb raises ValueError, or httpx's errors, when nothing listens
+            raise server_down(self.settings, exc) from None
+
+    def _readable_path(self) -> Path:
+        """The data dir, or, when this process may not write it, a private copy of it: Chroma
+        cannot open a store it may not write, and a read-only archive should still answer."""
+        path = Path(self.settings.data_dir)
+        if os.access(path, os.W_OK | os.X_OK) and all(
+                os.access(f, os.W_OK) for f in path.glob("*.sqlite3")):
+            return path
+        copy = Path(tempfile.mkdtemp(prefix="assistant-readonly-"))
+        atexit.register(shutil.rmtree, copy, True)
+        shutil.copytree(path, copy / "index")
+        for folder, _, files in os.walk(copy):
+            os.chmod(folder, 0o700)
+            for f in files:
+                os.chmod(os.path.join(folder, f), 0o600)
+        log.info("the data dir %s is read-only: answering from a private copy in %s", path, copy)
+        return copy / "index"
+
+    def reopen(self) -> None:
+        if not self.embedded:
+            return  # the server is the one process holding the vectors: always current
+        with self.lock:
+            self.client.close()
+            self.client = self._client()
+
+
+def server_down(settings: Settings, exc: Exception) -> StoreDown:
+    return StoreDown(f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} does not answer "
+                     f"({type(exc).__name__}); start it (`chroma run --host HOST --port PORT --path DIR`), "
+                     "fix CHROMA_HOST/CHROMA_PORT, or unset CHROMA_HOST to use the embedded store")
 
 
 class Index:
@@ -78,30 +243,35 @@ class Index:
         self.settings = settings
         self.model_name = model_name
         self.dimension = dimension
-        self.client = open_client(settings, create)
-        self.collection = self._open_collection(create)
+        self.connection = Connection.to(settings, create)
+        with self._calling():
+            self._check_collection(create)
 
-    def _open_collection(self, create: bool):
-        name = self.settings.collection
-        existing = {c.name for c in self.client.list_collections()}
-        if name not in existing:
+    def _calling(self):
+        """Holds the connection while Chroma is called; a server that stops answering is named."""
+        return _Calling(self.connection)
+
+    @property
+    def collection(self):
+        """The collection on the connection's current client (a reopened store is a new client)."""
+        client = self.connection.client
+        if getattr(self, "_collection_client", None) is not client:
+            self._collection = client.get_collection(self.settings.collection, embedding_function=None)
+            self._collection_client = client
+        return self._collection
+
+    def _check_collection(self, create: bool) -> None:
+        name, client = self.settings.collection, self.connection.client
+        if name not in {c.name for c in client.list_collections()}:
             if not create:
-                raise NoIndexYet(
-                    f"the index has no collection '{name}' yet; run `assistant ingest PATH` first"
-                )
-            return self.client.create_collection(
-                name,
-                embedding_function=None,
-                configuration={"hnsw": {"space": "cosine"}},
-                metadata={
-                    "embedding_model": self.model_name,
-                    "dimension": self.dimension,
-                    "schema": SCHEMA_VERSION,
-                    "generation": 0,
-                },
+                raise NoIndexYet(f"the index has no collection '{name}' yet; run `assistant ingest PATH` first")
+            client.create_collection(
+                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                metadata={"embedding_model": self.model_name, "dimension": self.dimension,
+                          "schema": SCHEMA_VERSION, "generation": 0},
             )
-        collection = self.client.get_collection(name, embedding_function=None)
-        meta = collection.metadata or {}
+            return
+        meta = self.metadata
         if (meta.get("embedding_model"), meta.get("dimension")) != (self.model_name, self.dimension):
             raise ModelMismatch(
                 f"the index in collection '{name}' was built with the embedding model "
@@ -109,49 +279,76 @@ class Index:
                 f"{self.model_name!r} ({self.dimension} dims); set ASSISTANT_EMBEDDING_MODEL back, "
                 "or ingest into a new ASSISTANT_DATA_DIR"
             )
-        return collection
 
     # --- reading -------------------------------------------------------------------------
     @property
     def metadata(self) -> dict:
-        return self.client.get_collection(self.settings.collection, embedding_function=None).metadata or {}
+        """The collection's metadata as stored now (a cached collection object holds an old copy)."""
+        with self._calling():
+            return self.connection.client.get_collection(self.settings.collection,
+                                                         embedding_function=None).metadata or {}
 
     def generation(self) -> int:
         """A number that changes on every write, so readers can tell their caches are stale."""
         return int(self.metadata.get("generation", 0))
 
-    def count(self) -> int:
-        return self.collection.count()
+    def reopen(self) -> None:
+        """See what other processes wrote since this one opened the store (embedded store)."""
+        self.connection.reopen()
 
-    def all_chunks(self, include_text: bool = True) -> list[StoredChunk]:
+    def count(self) -> int:
+        with self._calling():
+            return self.collection.count()
+
+    def scan(self, batch: int = 5000, include_text: bool = True) -> Iterator[list[StoredChunk]]:
+        """Every stored chunk, a batch at a time (a whole large index never sits in memory twice)."""
         include = ["metadatas", "documents"] if include_text else ["metadatas"]
-        out: list[StoredChunk] = []
-        batch = 5000
         offset = 0
         while True:
-            got = self.collection.get(include=include, limit=batch, offset=offset)
+            with self._calling():
+                got = self.collection.get(include=include, limit=batch, offset=offset)
             docs = got.get("documents") or [None] * len(got["ids"])
-            out += [StoredChunk(i, d or "", m or {}) for i, m, d in zip(got["ids"], got["metadatas"], docs)]
+            yield [StoredChunk.from_row(i, d, m) for i, m, d in zip(got["ids"], got["metadatas"], docs)]
             if len(got["ids"]) < batch:
-                return out
+                return
             offset += batch
+
+    def all_chunks(self, include_text: bool = True) -> list[StoredChunk]:
+        return [chunk for batch in self.scan(include_text=include_text) for chunk in batch]
+
+    def chunks(self, ids: list[str]) -> dict[str, StoredChunk]:
+        """The stored chunks of these ids (those that still exist), by id."""
+        if not ids:
+            return {}
+        with self._calling():
+            got = self.collection.get(ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
+        return {i: StoredChunk.from_row(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
 
     def articles(self) -> dict[str, StoredArticle]:
         """What the index holds, per article, from the chunks' metadata."""
         grouped: dict[str, list[dict]] = {}
-        for chunk in self.all_chunks(include_text=False):
-            grouped.setdefault(chunk.meta["article_id"], []).append(chunk.meta)
+        offset, batch = 0, 5000
+        while True:
+            with self._calling():
+                got = self.collection.get(include=["metadatas"], limit=batch, offset=offset)
+            for meta in got["metadatas"]:
+                grouped.setdefault(meta["article_id"], []).append(meta)
+            if len(got["ids"]) < batch:
+                break
+            offset += batch
         return {aid: _stored_article(aid, metas) for aid, metas in grouped.items()}
 
-    def query(self, vector: np.ndarray, k: int, where: dict | None = None) -> list[tuple[StoredChunk, float]]:
+    def query(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[StoredChunk, float]]:
         if k <= 0:
             return []
-        got = self.collection.query(  # fewer than k chunks (or none) simply give fewer rows
-            query_embeddings=[vector.tolist()], n_results=k, where=where or None,
-            include=["metadatas", "documents", "distances"],
-        )
+        where = filters.where() if filters else None
+        with self._calling():
+            got = self.collection.query(  # fewer than k chunks (or none) simply give fewer rows
+                query_embeddings=[vector.tolist()], n_results=k, where=where or None,
+                include=["metadatas", "documents", "distances"],
+            )
         rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0])
-        return [(StoredChunk(i, d, m), 1.0 - dist) for i, d, m, dist in rows]
+        return [(StoredChunk.from_row(i, d, m), 1.0 - dist) for i, d, m, dist in rows]
 
     # --- writing -------------------------------------------------------------------------
     def write(self, article: Article, passages: list[Passage], vectors: np.ndarray, hash_: str,
@@ -161,30 +358,58 @@ class Index:
         metas = [chunk_metadata(article, p, len(passages), hash_, fingerprint, also_sources) for p in passages]
         self.upsert([p.id for p in passages], vectors, [p.text for p in passages], metas)
         if replaces:
-            self.collection.delete(where={"$and": [{"article_id": article.id}, {"hash": {"$ne": hash_}}]})
+            with self._calling():
+                self.collection.delete(where={"$and": [{"article_id": article.id}, {"hash": {"$ne": hash_}}]})
 
     def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict]) -> None:
-        step = self.client.get_max_batch_size()
-        for i in range(0, len(ids), step):
-            self.collection.upsert(ids=ids[i:i + step], embeddings=vectors[i:i + step],
-                                   documents=texts[i:i + step], metadatas=metas[i:i + step])
+        with self._calling():
+            step = self.connection.client.get_max_batch_size()
+            collection = self.collection
+            for i in range(0, len(ids), step):
+                collection.upsert(ids=ids[i:i + step], embeddings=vectors[i:i + step],
+                                  documents=texts[i:i + step], metadatas=metas[i:i + step])
 
     def add_also_source(self, article_id: str, sources: tuple[str, ...]) -> None:
-        got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
-        metas = [{**m, "also_sources": "\n".join(sources)} for m in got["metadatas"]]
-        if got["ids"]:
-            self.collection.update(ids=got["ids"], metadatas=metas)
+        with self._calling():
+            got = self.collection.get(where={"article_id": article_id}, include=["metadatas"])
+            metas = [{**m, "also_sources": "\n".join(sources)} for m in got["metadatas"]]
+            if got["ids"]:
+                self.collection.update(ids=got["ids"], metadatas=metas)
 
     def remove(self, article_id: str) -> None:
-        self.collection.delete(where={"article_id": article_id})
+        with self._calling():
+            self.collection.delete(where={"article_id": article_id})
 
     def bump_generation(self, chunker_version: str | None = None) -> None:
         """Mark a write, so readers rebuild their caches; record the chunker that wrote, if given."""
-        meta = dict(self.metadata)
-        meta.update(generation=int(meta.get("generation", 0)) + 1, updated=time.time())
-        if chunker_version:
-            meta["chunker"] = chunker_version
-        self.collection.modify(metadata=meta)
+        with self._calling():
+            meta = dict(self.metadata)
+            meta.update(generation=int(meta.get("generation", 0)) + 1, updated=time.time())
+            if chunker_version:
+                meta["chunker"] = chunker_version
+            self.collection.modify(metadata=meta)
+
+
+class _Calling:
+    """The connection's lock for one use; errors of a server that went away become StoreDown."""
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+
+    def __enter__(self):
+        self.connection.lock.acquire()
+
+    def __exit__(self, kind, exc, tb):
+        self.connection.lock.release()
+        if exc is not None and not self.connection.embedded and _unreachable(exc):
+            raise server_down(self.connection.settings, exc) from None
+        return False
+
+
+def _unreachable(exc: BaseException) -> bool:
+    import httpx
+
+    return isinstance(exc, (httpx.TransportError, ConnectionError)) or "Could not connect" in str(exc)
 
 
 def chunk_metadata(article: Article, passage: Passage, chunks: int, hash_: str, fingerprint: int,
@@ -212,7 +437,6 @@ def _stored_article(article_id: str, metas: list[dict]) -> StoredArticle:
     indexes = {m.get("chunk") for m in metas}
     expected = first.get("chunks", -1)
     complete = len(hashes) == 1 and len(metas) == expected and indexes == set(range(expected))
-    also = tuple(s for s in (first.get("also_sources") or "").split("\n") if s)
     return StoredArticle(
         article_id=article_id,
         title=first.get("title", ""),
@@ -223,5 +447,5 @@ def _stored_article(article_id: str, metas: list[dict]) -> StoredArticle:
         fingerprint=int(first.get("fingerprint") or 0),
         chunks=len(metas),
         complete=complete,
-        also_sources=also,
+        also_sources=_sources(first.get("also_sources")),
     )

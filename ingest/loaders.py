@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -26,23 +28,32 @@ class Loaded:
     problems: list[str] = field(default_factory=list)  # records skipped inside a readable file
 
 
-def discover(paths: list[Path]) -> list[tuple[Path, Path]]:
-    """Every readable-looking file under the given paths, as (file, root) pairs, sorted."""
+def discover(paths: list[Path], problems: list[str] | None = None) -> list[tuple[Path, Path]]:
+    """Every file with an article suffix under the given paths, as (file, root) pairs, sorted.
+    A folder that cannot be listed is named in `problems` (when given) instead of being skipped
+    in silence; what is not a regular file is left for load_file to refuse."""
     found: list[tuple[Path, Path]] = []
     for path in paths:
         path = path.resolve()
         if path.is_dir():
-            files = (p for p in path.rglob("*") if (p.is_file() or p.is_symlink()) and not _hidden(p, path))
-            found += [(p, path) for p in sorted(files) if p.suffix.lower() in SUFFIXES]
-        elif path.exists():
+            found += [(p, path) for p in sorted(_walk(path, problems)) if p.suffix.lower() in SUFFIXES]
+        elif path.exists() or path.is_symlink():
             found.append((path, path.parent))
         else:
             raise LoadError(f"{path}: no such file or folder; check the path and try again")
     return found
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts)
+def _walk(root: Path, problems: list[str] | None):
+    def unreadable(exc: OSError) -> None:
+        if problems is not None:
+            problems.append(f"{exc.filename}: the folder cannot be read ({exc.strerror}); "
+                            "check its permissions")
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        yield from (here / f for f in files if not f.startswith("."))
 
 
 def load_file(path: Path, root: Path, max_bytes: int) -> Loaded:
@@ -50,16 +61,7 @@ def load_file(path: Path, root: Path, max_bytes: int) -> Loaded:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise LoadError(f"{path}: unsupported format {suffix or '(none)'}; use {', '.join(SUFFIXES)}")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise LoadError(
-                f"{path}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit; "
-                "split it or raise ASSISTANT_MAX_FILE_MB"
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise LoadError(f"{path}: cannot be read ({exc.strerror or exc}); check its permissions") from exc
+    data = read_bounded(path, max_bytes)
     if not data.strip():
         raise LoadError(f"{path}: the file is empty")
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
@@ -73,6 +75,27 @@ def load_file(path: Path, root: Path, max_bytes: int) -> Loaded:
     if suffix in (".md", ".markdown"):
         return Loaded([_from_markdown(path, rel, text)])
     return Loaded([_article(path, rel, title=None, text=text)])
+
+
+def read_bounded(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most `max_bytes`. Devices, FIFOs and sockets are refused
+    before they are opened (a FIFO would block, /dev/zero would never end), and never more than
+    the limit is read, whatever the size on record says."""
+    too_big = f"is over the {max_bytes / 1e6:.0f} MB limit; split it or raise ASSISTANT_MAX_FILE_MB"
+    try:
+        info = path.stat()  # follows symlinks: what would be read
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError(f"{path}: not a regular file (a device, FIFO, socket or folder); "
+                            "only article files are read")
+        if info.st_size > max_bytes:
+            raise LoadError(f"{path}: {info.st_size / 1e6:.1f} MB {too_big}")
+        with path.open("rb") as f:
+            data = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot be read ({exc.strerror or exc}); check its permissions") from exc
+    if len(data) > max_bytes:
+        raise LoadError(f"{path}: the file grew while it was read and {too_big}")
+    return data
 
 
 def _decode(path: Path, data: bytes) -> str:

@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     auth_file: Path | None = Field(
         None, description="A file of 'user:password' lines for the web chat login."
     )
+    refresh_seconds: float = Field(
+        2.0, description="How often a running assistant looks for articles other processes ingested "
+        "(a new lexical index is built aside and swapped in; the embedded store is reopened); 0: never.",
+    )
     ui_concurrency: int = Field(2, description="Questions the web chat answers at once.")
     upload_max_mb: float = Field(20.0, description="Largest file the web chat accepts.")
 

@@ -90,6 +90,7 @@ class _Run:
         self.stored: dict[str, StoredArticle] = self.index.articles() if self.index else {}
         self.articles: dict[str, Article] = {}
         self.troubled_sources: set[str] = set()
+        self.unreadable: list[Path] = []  # folders whose articles must not be pruned as gone
         self.to_write: list[tuple[Article, str, int]] = []
         self.also: dict[str, list[str]] = {}
         self.changed = False
@@ -108,7 +109,12 @@ class _Run:
 
     def load(self, paths: list[Path]) -> None:
         max_bytes = int(self.settings.max_file_mb * 1e6)
-        files = discover(paths)
+        unreadable: list[str] = []
+        files = discover(paths, unreadable)
+        for problem in unreadable:
+            folder = problem.split(": ", 1)[0]
+            self._fail(folder, problem)
+            self.unreadable.append(Path(folder))
         for n, (path, root) in enumerate(files, 1):
             self.progress("reading", n, len(files))
             try:
@@ -209,6 +215,8 @@ class _Run:
             if aid in self.articles or aid in self.report.duplicate_of or stored.source in self.troubled_sources:
                 continue
             source = Path(stored.source)
+            if any(source.is_relative_to(folder) for folder in self.unreadable):
+                continue
             under_root = any(source == r or source.is_relative_to(r) for r in roots)
             if under_root or not source.exists():
                 self.report.removed += 1

@@ -1,5 +1,6 @@
 from assistant.retrieve import Filters, diversify, merge_adjacent
 from assistant.types import Hit
+from ingest.index import StoredChunk
 
 ARTICLE = "First sentence here. Second sentence here. Third one is here. Fourth and last one."
 
@@ -31,17 +32,24 @@ def test_diversify_caps_one_article_while_others_wait():
     assert [h.article_id for h in diversify(hits[:4], 3, per_article=2)] == ["a", "a", "a"]
 
 
+def stored(article="x", published="2023-09-05", source="/p/x", url=None) -> StoredChunk:
+    return StoredChunk(f"{article}:0", "text", article, "title", source, url, published, 0, 0, 4)
+
+
 def test_filters_as_where_clause_and_in_python():
     f = Filters(since="2023-09-01", until="2023-09-30", articles=("x",))
     where = f.where()
     assert where["$and"][0] == {"published_day": {"$gte": 19601}}
-    meta = {"published_day": 19605, "article_id": "x", "source": "/p/x", "url": ""}
-    assert f.allows(meta)
-    assert not f.allows({**meta, "published_day": -1})
-    assert not f.allows({**meta, "article_id": "y"})
-    assert Filters().where() is None and Filters().allows({})
+    assert f.allows(stored())
+    assert f.allows(stored(article="other", source="x"))  # named by its file
+    assert not f.allows(stored(published=None))
+    assert not f.allows(stored(published="2023-10-01"))
+    assert not f.allows(stored(article="y"))
+    assert Filters().where() is None and Filters().allows(stored(published=None))
     assert Filters(until="2023-01-01").where() == {"$and": [
         {"published_day": {"$lte": 19358}}, {"published_day": {"$gte": 0}}]}
+    assert not Filters(until="2023-01-01").allows(stored(published=None))  # undated: out of any range
+    assert Filters(since="2023-01-01").day_range()[1] > 19358
 
 
 def test_a_merged_passage_narrows_back_to_the_chunks_around_a_quote():

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 def state(settings, embedder):
     """Every chunk in the index as id -> (article hash, text)."""
     index = Index(settings, embedder.name, embedder.dimension)
-    return {c.id: (c.meta["hash"], c.text) for c in index.all_chunks()}
+    return {c.id: (c.hash, c.text) for c in index.all_chunks()}
 
 
 def write_articles(folder, n=2):
@@ -133,8 +133,8 @@ def test_near_duplicate_story_is_indexed_once(seed_copy, settings, embedder):
     assert (report.added, report.duplicates) == (1, 1)
     assert report.duplicate_of == {"wire-copy.txt": SEED_FILE.name}
     chunks = Index(settings, embedder.name, embedder.dimension).all_chunks()
-    assert {c.meta["article_id"] for c in chunks} == {SEED_FILE.name}
-    assert all(c.meta["also_sources"] == str(seed_copy / "wire-copy.txt") for c in chunks)
+    assert {c.article_id for c in chunks} == {SEED_FILE.name}
+    assert all(c.also_sources == (str(seed_copy / "wire-copy.txt"),) for c in chunks)
 
 
 def test_a_run_killed_midway_then_rerun_ends_as_an_uninterrupted_run(seed_copy, settings, embedder,
