@@ -68,7 +68,7 @@ def article(rng: random.Random, n: int, day: date) -> tuple[str, Fact]:
     lines = [f"{town} {topic} plan approved", "",
              f"{town} will add {fact.count} {thing} under a plan approved by {body} on Tuesday.",
              f"The {topic} project in {town} is budgeted at {fact.budget} million euros."]
-    lines += [" ".join(rng.sample(FILLER, 4)) for _ in range(6)]
+    lines += [" ".join(rng.sample(FILLER, 4)) for _ in range(10)]
     lines.append(f"Work in {town} is expected to start on {day + timedelta(days=30):%d %B %Y}.")
     return "---\n" + f"date: {day.isoformat()}\n---\n" + "\n".join(lines) + "\n", fact
 

@@ -88,3 +88,11 @@ def wait_for_port(port: int, proc, seconds: float, log: Path | None = None) -> N
             time.sleep(0.3)
     proc.kill()
     pytest.fail(f"nothing listened on port {port} within {seconds:.0f} s")
+
+
+def as_plain_user() -> list[str]:
+    """A command prefix under which file permissions bind, as they do for every user but root:
+    root keeps its uid but loses the capabilities that override them (setpriv, util-linux)."""
+    if os.geteuid() != 0:
+        return []
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner"]

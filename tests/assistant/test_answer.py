@@ -80,7 +80,8 @@ def test_date_filter_excludes_undated_and_out_of_range(seeded):
 
 @pytest.mark.parametrize(
     "question, message",
-    [("", "empty"), ("   \n\t ", "empty"), ("x" * 100_000, "100,000 characters"), (None, "must be text")],
+    [("", "empty"), ("   \n\t ", "empty"), ("x" * 100_000, "100,000 characters"), (None, "must be text"),
+     ("\udcff Niger", "undecodable byte or a lone surrogate"), ("French \ud800 soldiers", "character 8")],
 )
 def test_bad_questions_get_a_clear_error(seeded, question, message):
     with pytest.raises(QuestionError, match=message):
@@ -127,23 +128,6 @@ def test_langchain_retriever(seeded):
     docs = seeded.as_retriever(k=3).invoke("How many French soldiers are in Niger?")
     assert "1,500" in docs[0].page_content
     assert docs[0].metadata["article_id"].endswith(".txt")
-
-
-def test_articles_ingested_by_another_process_are_found_by_the_next_query(settings, embedder, seed_copy):
-    import subprocess
-    import sys
-
-    ingest([seed_copy], settings, embedder=embedder)
-    assistant = Assistant(settings, embedder=embedder)
-    question = "How many volunteers restored the Corvenna lighthouse?"
-    assert assistant.answer(question).abstained
-    (seed_copy / "lighthouse.txt").write_text(
-        "Lighthouse of Corvenna restored\nThe Corvenna lighthouse was restored by 23 volunteers.\n")
-    done = subprocess.run([sys.executable, "-m", "assistant.cli", "--data-dir", str(settings.data_dir),
-                           "ingest", str(seed_copy), "--quiet"], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    a = assistant.answer(question)
-    assert "23 volunteers" in a.text and a.citations[0].article_id == "lighthouse.txt"
 
 
 def test_near_duplicate_is_cited_once_with_both_sources(settings, embedder, seed_copy):
