@@ -16,6 +16,7 @@ from .generate import CheckedGenerator, Draft, ExtractiveGenerator, Generator
 from .llm import from_settings as model_from_settings
 from .rerank import CrossEncoderReranker, EmbeddingReranker
 from .retrieve import Filters, Retriever
+from .sources import addresses_the_assistant
 from .types import Answer, Citation, Hit
 from .verify import verified
 
@@ -98,9 +99,10 @@ class Assistant:
         return self.retriever.refresh()
 
     def search(self, query: str, k: int = 10, since: str | None = None, until: str | None = None,
-               articles: tuple[str, ...] = ()) -> list[Hit]:
+               articles: tuple[str, ...] = (), merge: bool = True) -> list[Hit]:
+        """The k best passages; `merge=False` keeps adjacent chunks of one article apart."""
         query = clean_question(query)
-        return self.retriever.search(query, k, Filters(since, until, tuple(articles)))
+        return self.retriever.search(query, k, Filters(since, until, tuple(articles)), merge=merge)
 
     def as_retriever(self, k: int = 4, **filters):
         """A LangChain retriever over this archive."""
@@ -119,10 +121,15 @@ class Assistant:
         if not hits and self.index.count() == 0:  # counted only then: a count costs ~5 ms a query
             yield Answer(EMPTY_TEXT, [], True, query, question)
             return
+        hits = [h for h in hits if not addresses_the_assistant(h.passage)]  # orders, not news
         draft = self._draft(question, query, hits, vector)
         claims = verified(draft.claims, hits)
         if not claims or draft.support < self.settings.threshold:
             yield Answer(ABSTAIN_TEXT.format(question=question), [], True, query, question, draft.support)
+            return
+        others = verified(draft.disagreeing, hits)
+        if others:
+            yield from _compose_disagreement(claims, others, hits, query, question, draft.support)
             return
         yield from _compose(claims, hits, query, question, draft.support)
 
@@ -159,6 +166,24 @@ def _compose(claims, hits: list[Hit], query: str, question: str, support: float)
         text += (" " if text else "") + claim.text + (f" [{numbers[claim.hit]}]" if last_of_run else "")
         if last_of_run and citations[claim.hit] not in cited:
             cited.append(citations[claim.hit])
+        yield Answer(text, list(cited), False, query, question, support)
+
+
+def _compose_disagreement(claims, others, hits: list[Hit], query: str, question: str,
+                          support: float) -> Iterator[Answer]:
+    """Reports that give different figures, each quoted with its date and source, newest first
+    (undated last): the reader sees that the sources disagree instead of one silently chosen."""
+    reports: dict[int, list] = {}
+    for claim in [*claims, *others]:
+        reports.setdefault(claim.hit, []).append(claim)
+    order = sorted(reports, key=lambda h: hits[h].published or "", reverse=True)
+    text, cited = "The sources give different figures.", []
+    for n, h in enumerate(order, 1):
+        said = sorted(reports[h], key=lambda c: c.start)
+        span = [min(c.start for c in said), max(c.end for c in said)]
+        cited.append(_citation(n, hits[h], span))
+        when = f"On {hits[h].published}" if hits[h].published else "In an undated report"
+        text += f" {when}: " + " ".join(c.text for c in said) + f" [{n}]"
         yield Answer(text, list(cited), False, query, question, support)
 
 

@@ -13,6 +13,7 @@ from ingest.chunking import sentence_spans
 from ingest.embedder import Embedder
 
 from .prompts import render
+from .sources import disagrees
 from .types import Hit
 from .verify import missing_names, negation_unmatched, term_set, term_sets
 
@@ -39,6 +40,8 @@ class Draft:
     support: float  # how well the best evidence answers the question, 0..1
     # The likeliest single sentences, best first, each scored as if it alone were the answer.
     candidates: list[Claim] = field(default_factory=list)
+    # Nearly as likely sentences of other articles that give another figure for the same thing.
+    disagreeing: list[Claim] = field(default_factory=list)
 
 
 class Generator(Protocol):
@@ -100,7 +103,7 @@ class ExtractiveGenerator:
 
     def __init__(self, embedder: Embedder, passages: int = 4, max_claims: int = 2,
                  dense_weight: float = 0.6, follow_margin: float = 0.08, shortlist: int = 8,
-                 typed_margin: float = 0.2, candidates: int = 0):
+                 typed_margin: float = 0.2, candidates: int = 0, disagree_margin: float = 0.25):
         self.embedder = embedder
         self.candidates = candidates
         self.passages = passages
@@ -109,6 +112,7 @@ class ExtractiveGenerator:
         self.follow_margin = follow_margin
         self.shortlist = shortlist
         self.typed_margin = typed_margin
+        self.disagree_margin = disagree_margin
 
     def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray) -> Draft:
         hits = hits[: self.passages]
@@ -131,7 +135,24 @@ class ExtractiveGenerator:
         claims = [self._claim(x, hits) for x in self._pick(scored)]  # the first is scored[0]
         grounded = [self._grounded(question, query, self._claim(x, hits), hits)
                     for x in scored[:max(1, self.candidates)]]
-        return Draft(claims, grounded[0].score, grounded[:self.candidates])
+        disagreeing = self._disagreeing(question, claims, scored, hits) if wants is NUMBER else []
+        return Draft(claims, grounded[0].score, grounded[:self.candidates], disagreeing)
+
+    def _disagreeing(self, question: str, claims: list[Claim], scored: list[ScoredSentence],
+                     hits: list[Hit]) -> list[Claim]:
+        """At most one sentence per other article, nearly as likely as the best, that counts the
+        same thing as the answer with another figure."""
+        best, seen = claims[0], {hits[c.hit].article_id for c in claims}
+        out = []
+        for x in scored:
+            article = hits[x.hit].article_id
+            if article in seen or not x.typed or x.score < best.score - self.disagree_margin:
+                continue
+            claim = self._claim(x, hits)
+            if disagrees(" ".join(c.text for c in claims), claim.text, question):
+                out.append(claim)
+                seen.add(article)
+        return out[:2]
 
     @staticmethod
     def _claim(x: ScoredSentence, hits: list[Hit]) -> Claim:

@@ -10,15 +10,21 @@ from langchain_core.retrievers import BaseRetriever
 
 
 class ArchiveRetriever(BaseRetriever):
-    """Hybrid search over the archive; each Document carries the passage's citation metadata."""
+    """Hybrid search over the archive, one Document per stored passage (adjacent passages are not
+    merged, so `k` is the number returned whenever the archive holds that many); each Document
+    carries the passage's citation metadata. `k`, `since` and `until` may be given per call too:
+    `retriever.invoke(query, k=1)`."""
 
     assistant: Any
     k: int = 4
     since: str | None = None
     until: str | None = None
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        hits = self.assistant.search(query, k=self.k, since=self.since, until=self.until)
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                k: int | None = None, since: str | None = None,
+                                until: str | None = None) -> list[Document]:
+        hits = self.assistant.search(query, k=self.k if k is None else k, since=since or self.since,
+                                     until=until or self.until, merge=False)
         return [
             Document(
                 page_content=h.passage,

@@ -167,7 +167,7 @@ class Retriever:
         return thread
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
-               query_vector: np.ndarray | None = None) -> list[Hit]:
+               query_vector: np.ndarray | None = None, merge: bool = True) -> list[Hit]:
         filters = filters or Filters()
         snapshot = self.lexical.current()
         if query_vector is None:
@@ -182,7 +182,8 @@ class Retriever:
         fused = self._fuse(dense, lexical_chunks, lede_chunks)
         if self.reranker is not None:
             fused = self.reranker.rerank(query, fused)
-        return merge_adjacent(diversify(fused, k, self.per_article))
+        top = diversify(fused, k, self.per_article)
+        return merge_adjacent(top) if merge else top
 
     def _lede_ids(self, dense, lexical) -> list[str]:
         """First chunks of the candidates' articles, in the order the articles first appear:
