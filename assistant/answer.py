@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import date
 from functools import cached_property
 from typing import Iterator
 
@@ -11,14 +12,16 @@ from ingest.embedder import Embedder
 from ingest.index import Index
 from ingest.settings import Settings, load_settings
 
+from .compose import compose, compose_disagreement, compose_timeline
 from .condense import condense, content_words
 from .generate import CheckedGenerator, Draft, ExtractiveGenerator, Generator
 from .llm import from_settings as model_from_settings
 from .rerank import CrossEncoderReranker, EmbeddingReranker
 from .retrieve import Filters, Retriever
 from .sources import addresses_the_assistant
-from .types import Answer, Citation, Hit
+from .types import Answer, Hit
 from .verify import verified
+from .when import TimeSense, as_date, read_time
 
 MAX_QUESTION_CHARS = 2000
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -46,6 +49,14 @@ def clean_question(question) -> str:
             f"the question is {len(question):,} characters long; keep it under {MAX_QUESTION_CHARS:,}"
         )
     return question
+
+
+def reference_date(value: str | date | None) -> date:
+    """`as_of` as a date (default: today); a bad one is the question's error, with what to write."""
+    try:
+        return as_date(value)
+    except ValueError as exc:
+        raise QuestionError(str(exc)) from None
 
 
 class Assistant:
@@ -99,10 +110,12 @@ class Assistant:
         return self.retriever.refresh()
 
     def search(self, query: str, k: int = 10, since: str | None = None, until: str | None = None,
-               articles: tuple[str, ...] = (), merge: bool = True) -> list[Hit]:
-        """The k best passages; `merge=False` keeps adjacent chunks of one article apart."""
+               articles: tuple[str, ...] = (), merge: bool = True, as_of: str | date | None = None) -> list[Hit]:
+        """The k best passages published by `as_of` (default: today; undated ones too);
+        `merge=False` keeps adjacent chunks of one article apart."""
         query = clean_question(query)
-        return self.retriever.search(query, k, Filters(since, until, tuple(articles)), merge=merge)
+        filters = Filters(since, until, tuple(articles), reference_date(as_of).isoformat())
+        return self.retriever.search(query, k, filters, merge=merge)
 
     def as_retriever(self, k: int = 4, **filters):
         """A LangChain retriever over this archive."""
@@ -111,92 +124,68 @@ class Assistant:
         return ArchiveRetriever(assistant=self, k=k, **filters)
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, *,
-               since: str | None = None, until: str | None = None,
-               articles: tuple[str, ...] = (), k: int = 8) -> Iterator[Answer]:
-        """Yields the answer as it grows, one cited sentence at a time; the last one is complete."""
+               since: str | None = None, until: str | None = None, articles: tuple[str, ...] = (),
+               k: int = 8, as_of: str | date | None = None) -> Iterator[Answer]:
+        """Yields the answer as it grows, one cited sentence at a time; the last one is complete.
+
+        `as_of` is the reference date (default: today): nothing published after it is evidence,
+        and the question's own dates ("last week", "on March 4", "by May") are read against it."""
         question = clean_question(question)
+        time = read_time(question, reference_date(as_of))
+        period = self._period(time) if not (since or until) else None
+        since, until = period or (since, until)
         query = condense(question, list(history or []))
         vector = self.embedder.embed([query])[0]
-        hits = self.retriever.search(query, k, Filters(since, until, tuple(articles)), vector)
+        filters = Filters(since, until, tuple(articles), time.as_of.isoformat())
+        hits = self.retriever.search(query, k, filters, vector)
+
+        def reply(text: str, citations=(), abstained: bool = False, support: float = 0.0) -> Answer:
+            return Answer(text, list(citations), abstained, query, question, support, time.as_of.isoformat(), period)
+
         if not hits and self.index.count() == 0:  # counted only then: a count costs ~5 ms a query
-            yield Answer(EMPTY_TEXT, [], True, query, question)
+            yield reply(EMPTY_TEXT, abstained=True)
             return
         hits = [h for h in hits if not addresses_the_assistant(h.passage)]  # orders, not news
-        draft = self._draft(question, query, hits, vector)
+        draft = self._draft(question, query, hits, vector, time)
         claims = verified(draft.claims, hits)
         if not claims or draft.support < self.settings.threshold:
-            yield Answer(ABSTAIN_TEXT.format(question=question), [], True, query, question, draft.support)
+            asked = f" ({time.period.words})" if period else ""
+            yield reply(ABSTAIN_TEXT.format(question=question) + asked, abstained=True, support=draft.support)
             return
         others = verified(draft.disagreeing, hits)
         if others:
-            yield from _compose_disagreement(claims, others, hits, query, question, draft.support)
-            return
-        yield from _compose(claims, hits, query, question, draft.support)
+            parts = compose_disagreement(claims, others, hits)
+        elif time.developed and len({hits[c.hit].article_id for c in claims}) > 1:
+            parts = compose_timeline(claims, hits)
+        else:
+            parts = compose(claims, hits, dated=time.latest)
+        for text, citations in parts:
+            yield reply(text, citations, support=draft.support)
 
-    def _draft(self, question: str, query: str, hits: list[Hit], vector) -> Draft:
+    def _period(self, time: TimeSense) -> tuple[str | None, str | None] | None:
+        """The publication dates the question asks about. A date that no article of the archive
+        was published near ("in 1995" asked of this year's news, any date asked of an undated
+        archive) is about the events, not the reports: it filters nothing."""
+        if time.period is None:
+            return None
+        since, until = time.period.iso()
+        if time.period.relative or self.retriever.dated_near(since, until):
+            return since, until
+        return None
+
+    def _draft(self, question: str, query: str, hits: list[Hit], vector, time: TimeSense) -> Draft:
         """The topic a follow-up borrowed helps find passages; the terms quoted sentences must
         cover are the question's own whenever it says enough on its own."""
         if not hits:
             return Draft([], 0.0)
         terms = question if query != question and len(content_words(question)) >= 2 else query
-        return self.generator.draft(question, terms, hits, vector)
+        return self.generator.draft(question, terms, hits, vector, time)
 
     def answer(self, question: str, history: list[tuple[str, str]] | None = None, **filters) -> Answer:
         final = None
         for final in self.stream(question, history, **filters):
             pass
         return final
-
-
-def _compose(claims, hits: list[Hit], query: str, question: str, support: float) -> Iterator[Answer]:
-    """Orders claims as they stand in their passages, numbers citations by first use, puts one
-    marker after consecutive sentences of one passage, and yields the text as it grows."""
-    order = {h.id: i for i, h in enumerate(hits)}
-    claims = sorted(claims, key=lambda c: (order[hits[c.hit].id], c.start))
-    numbers: dict[int, int] = {}
-    spans: dict[int, list[int]] = {}
-    for claim in claims:
-        numbers.setdefault(claim.hit, len(numbers) + 1)
-        span = spans.setdefault(claim.hit, [claim.start, claim.end])
-        span[0], span[1] = min(span[0], claim.start), max(span[1], claim.end)
-    citations = {h: _citation(n, hits[h], spans[h]) for h, n in numbers.items()}
-    text, cited = "", []
-    for i, claim in enumerate(claims):
-        last_of_run = i + 1 == len(claims) or claims[i + 1].hit != claim.hit
-        text += (" " if text else "") + claim.text + (f" [{numbers[claim.hit]}]" if last_of_run else "")
-        if last_of_run and citations[claim.hit] not in cited:
-            cited.append(citations[claim.hit])
-        yield Answer(text, list(cited), False, query, question, support)
-
-
-def _compose_disagreement(claims, others, hits: list[Hit], query: str, question: str,
-                          support: float) -> Iterator[Answer]:
-    """Reports that give different figures, each quoted with its date and source, newest first
-    (undated last): the reader sees that the sources disagree instead of one silently chosen."""
-    reports: dict[int, list] = {}
-    for claim in [*claims, *others]:
-        reports.setdefault(claim.hit, []).append(claim)
-    order = sorted(reports, key=lambda h: hits[h].published or "", reverse=True)
-    text, cited = "The sources give different figures.", []
-    for n, h in enumerate(order, 1):
-        said = sorted(reports[h], key=lambda c: c.start)
-        span = [min(c.start for c in said), max(c.end for c in said)]
-        cited.append(_citation(n, hits[h], span))
-        when = f"On {hits[h].published}" if hits[h].published else "In an undated report"
-        text += f" {when}: " + " ".join(c.text for c in said) + f" [{n}]"
-        yield Answer(text, list(cited), False, query, question, support)
-
-
-def _citation(n: int, hit: Hit, span: list[int]) -> Citation:
-    """The cited chunk(s) holding the quote, not every chunk merged into the hit."""
-    passage, start, end = hit.narrowed(span[0], span[1])
-    shift = start - hit.start
-    return Citation(
-        n=n, article_id=hit.article_id, title=hit.title, source=hit.source,
-        published=hit.published, passage=passage, quote=hit.passage[span[0]:span[1]],
-        start=start, end=end, quote_start=span[0] - shift, quote_end=span[1] - shift,
-        score=round(hit.score, 4), also_sources=hit.also_sources,
-    )
 
 
 _DEFAULT: dict[str, Assistant] = {}

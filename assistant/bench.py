@@ -140,28 +140,127 @@ def bench_query(path: Path | None, settings: Settings) -> dict:
 
 
 def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) -> dict:
+    """Search latency and memory as the archive grows, and what the first questions after another
+    process's ingest cost (the running assistant rebuilds its lexical index aside meanwhile)."""
     from .scale import synthetic_index
 
     embedder = Embedder.from_settings(settings)
     _, texts = chunk_texts(path, settings, embedder)
     base_texts = texts[:1000]
     base = embedder.embed(base_texts)
+    questions = [t.split(".")[0][:200] for t in base_texts[:60]]
     rows = []
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="assistant-scale-") as tmp:
-            local = settings.model_copy(update={"data_dir": Path(tmp), "chroma_host": None})
+            local = settings.model_copy(update={"data_dir": Path(tmp) / "index", "chroma_host": None})
             build = synthetic_index(local, embedder, base_texts, base, size)
             assistant = Assistant(local, embedder=embedder)
             before = rss_mb()
             started = time.perf_counter()
             assistant.refresh()
             bm25_seconds = time.perf_counter() - started
-            questions = [t.split(".")[0][:200] for t in base_texts[:60]]
+            lexical_mb = rss_mb() - before
             timing = latency(lambda q: assistant.search(q, k=10), questions)
+            after_ingest = _first_questions_after_an_ingest(assistant, local, Path(tmp), questions)
             rows.append({"chunks": size, "build_seconds": round(build, 1), "bm25_build_seconds": round(bm25_seconds, 2),
                          "search_p50_ms": timing["p50_ms"], "search_p95_ms": timing["p95_ms"],
-                         "rss_mb": round(rss_mb(), 0), "bm25_rss_delta_mb": round(rss_mb() - before, 0)})
+                         **after_ingest, "rss_mb": round(rss_mb(), 0), "lexical_mb": round(lexical_mb, 0),
+                         "lexical_bytes_per_chunk": round(lexical_mb * 2**20 / size)})
     return {"rows": rows}
+
+
+def _first_questions_after_an_ingest(assistant: Assistant, settings: Settings, tmp: Path,
+                                     questions: list[str]) -> dict:
+    """Another process ingests one article; the next questions are timed at once, and how long
+    the running assistant takes to answer from the new article."""
+    article = tmp / "late.md"
+    article.write_text("---\ndate: 2024-02-01\n---\nThe Quorvath lighthouse was restored by 23 volunteers.\n")
+    env = {"ASSISTANT_DATA_DIR": str(settings.data_dir), "CHROMA_HOST": ""}
+    timed_command([sys.executable, "-m", "assistant.cli", "ingest", str(article), "--quiet"], env)
+    ingested = time.perf_counter()
+    first = []
+    for q in questions[:10]:
+        started = time.perf_counter()
+        assistant.answer(q)
+        first.append((time.perf_counter() - started) * 1000)
+    while not any("Quorvath" in h.passage for h in assistant.search("Quorvath lighthouse volunteers", k=3)):
+        if time.perf_counter() - ingested > 300:
+            break
+        time.sleep(0.1)
+    return {"first_answer_after_ingest_ms": round(first[0], 1),
+            "max_of_10_after_ingest_ms": round(max(first), 1),
+            "new_article_found_after_s": round(time.perf_counter() - ingested, 1)}
+
+
+def bench_load(path: Path, settings: Settings, articles: int = 200, late: int = 20, clients: int = 20,
+               per_client: int = 10) -> dict:
+    """`clients` clients asking `per_client` questions each through a running web chat's /answer
+    API, first on their own (the baseline), then while another process ingests `late` new
+    articles; then how soon the new articles are answered from."""
+    from .datasets import write_records
+    from .load import run_load
+
+    found = [a for file, root in discover([path]) for a in load_file(file, root, 10**9).articles]
+    if len(found) < articles + late:
+        raise FileNotFoundError(f"bench load needs {articles + late} articles under {path}; found {len(found)}")
+    records = [{"title": a.title, "text": a.text, "url": a.url, "published": a.published} for a in found]
+    with tempfile.TemporaryDirectory(prefix="assistant-load-") as tmp:
+        first = write_records(records[:articles], Path(tmp) / "first.jsonl")
+        later = write_records(records[articles:articles + late], Path(tmp) / "later.jsonl")
+        env = {"ASSISTANT_DATA_DIR": str(Path(tmp) / "index"), "CHROMA_HOST": "", "ASSISTANT_REFRESH_SECONDS": "1"}
+        cli = [sys.executable, "-m", "assistant.cli"]
+        timed_command([*cli, "ingest", str(first), "--quiet"], env)
+        titles = [f"What is reported about {r['title'][:120]}?" for r in records[:articles] if r["title"]]
+        asks = [[titles[(c * per_client + i) % len(titles)] for i in range(per_client)] for c in range(clients)]
+        with _served(cli, env) as url:
+            idle = run_load(url, asks)
+            ingesting = subprocess.Popen([*cli, "ingest", str(later), "--quiet"], env={**os.environ, **env},
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            busy = run_load(url, asks)
+            ingesting.wait()
+            ingested = time.perf_counter()
+            late_title = records[articles]["title"]
+            while time.perf_counter() - ingested < 120:
+                answers = run_load(url, [[f"What is reported about {late_title[:120]}?"]]).answers
+                if answers and any(c["title"] == late_title for c in answers[0][1]["citations"]):
+                    break
+                time.sleep(0.5)
+            fresh = time.perf_counter() - ingested
+    return {"articles": articles, "clients": clients, "questions_per_client": per_client,
+            "idle": idle.figures(), "while_ingesting": busy.figures(),
+            "p95_ratio_while_ingesting": round(busy.figures()["p95_ms"] / max(idle.figures()["p95_ms"], 1e-9), 3),
+            "new_article_answered_after_s": round(fresh, 1)}
+
+
+class _served:
+    """`assistant serve` on a free loopback port for the duration of a `with`."""
+
+    def __init__(self, cli: list[str], env: dict):
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.args, self.env = [*cli, "serve", "--port", str(self.port)], {**os.environ, **env}
+
+    def __enter__(self) -> str:
+        import socket
+
+        self.proc = subprocess.Popen(self.args, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 180
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("assistant serve exited before it listened")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return f"http://127.0.0.1:{self.port}"
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError("assistant serve did not listen within 180 s")
+
+    def __exit__(self, *exc) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
 
 
 def bench_peer(path: Path, settings: Settings) -> dict:
@@ -182,7 +281,8 @@ def print_table(what: str, result: dict) -> None:
 
 
 def main(args, settings: Settings) -> int:
-    runners = {"ingest": bench_ingest, "query": bench_query, "scale": bench_scale, "peer": bench_peer}
+    runners = {"ingest": bench_ingest, "query": bench_query, "scale": bench_scale, "peer": bench_peer,
+               "load": bench_load}
     if args.what != "query" and args.path is None:
         raise FileNotFoundError(f"bench {args.what} needs a PATH of articles or a data set")
     embedder = Embedder.from_settings(settings)

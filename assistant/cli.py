@@ -52,6 +52,9 @@ def format_answer(answer: Answer) -> str:
     lines = [answer.text]
     if answer.query != answer.question:
         lines.append(f"(searched for: {answer.query})")
+    if answer.period:
+        lines.append(f"(articles published {answer.period[0] or '...'} to {answer.period[1] or '...'})")
+    lines.append(f"(as of {answer.as_of})")
     if answer.citations:
         lines.append("")
         lines.append("Sources:")
@@ -67,7 +70,8 @@ def format_answer(answer: Answer) -> str:
 def cmd_ask(args) -> int:
     from .answer import Assistant
 
-    result = Assistant(_settings(args)).answer(args.question, since=args.since, until=args.until, k=args.k)
+    result = Assistant(_settings(args)).answer(args.question, since=args.since, until=args.until, k=args.k,
+                                               as_of=args.as_of)
     print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(result))
     return 0
 
@@ -155,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
     p.add_argument("--until", help="only articles published on or before this date (YYYY-MM-DD)")
+    p.add_argument("--as-of", help="the reference date (YYYY-MM-DD; default today): nothing published "
+                   "after it is evidence, and 'last week' or 'by March 4' are read against it")
     p.add_argument("--k", type=int, default=8, help="passages to retrieve")
     p.set_defaults(run=cmd_ask)
 
@@ -178,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_eval)
 
     p = command("bench", "speed and memory figures")
-    p.add_argument("what", choices=["ingest", "query", "scale", "peer"])
+    p.add_argument("what", choices=["ingest", "query", "scale", "peer", "load"])
     p.add_argument("path", type=Path, nargs="?", help="articles (folder or JSONL) or a data set")
     p.add_argument("--out", type=Path, help="write the figures as JSON here")
     p.set_defaults(run=cmd_bench)

@@ -15,6 +15,7 @@ from ingest.embedder import Embedder
 from .prompts import render
 from .sources import disagrees
 from .types import Hit
+from .when import TimeSense
 from .verify import missing_names, negation_unmatched, term_set, term_sets
 
 
@@ -45,7 +46,8 @@ class Draft:
 
 
 class Generator(Protocol):
-    def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray) -> Draft: ...
+    def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray,
+              time: TimeSense | None = None) -> Draft: ...
 
 
 NUMBER = re.compile(r"\d")
@@ -103,7 +105,8 @@ class ExtractiveGenerator:
 
     def __init__(self, embedder: Embedder, passages: int = 4, max_claims: int = 2,
                  dense_weight: float = 0.6, follow_margin: float = 0.08, shortlist: int = 8,
-                 typed_margin: float = 0.2, candidates: int = 0, disagree_margin: float = 0.25):
+                 typed_margin: float = 0.2, candidates: int = 0, disagree_margin: float = 0.25,
+                 latest_margin: float = 0.12):
         self.embedder = embedder
         self.candidates = candidates
         self.passages = passages
@@ -113,8 +116,10 @@ class ExtractiveGenerator:
         self.shortlist = shortlist
         self.typed_margin = typed_margin
         self.disagree_margin = disagree_margin
+        self.latest_margin = latest_margin
 
-    def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray) -> Draft:
+    def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray,
+              time: TimeSense | None = None) -> Draft:
         hits = hits[: self.passages]
         sentences = self._sentences(hits)
         if not sentences:
@@ -133,10 +138,38 @@ class ExtractiveGenerator:
             key=lambda x: -x.score,
         )
         claims = [self._claim(x, hits) for x in self._pick(scored)]  # the first is scored[0]
+        if time is not None and time.developed:
+            claims = self._timeline(scored, hits) or claims
+        elif time is not None and time.latest:
+            claims = self._newest(scored, hits, wants is not None) or claims
         grounded = [self._grounded(question, query, self._claim(x, hits), hits)
                     for x in scored[:max(1, self.candidates)]]
         disagreeing = self._disagreeing(question, claims, scored, hits) if wants is NUMBER else []
         return Draft(claims, grounded[0].score, grounded[:self.candidates], disagreeing)
+
+    def _newest(self, scored: list[ScoredSentence], hits: list[Hit], typed: bool) -> list[Claim]:
+        """For a question about the latest state: of the sentences nearly as likely as the best
+        (holding what is asked, when it asks for a figure, date or name), the newest report's;
+        an undated article never wins over a dated one."""
+        near = [x for x in scored if x.score >= scored[0].score - self.latest_margin and (x.typed or not typed)
+                and hits[x.hit].published]
+        if not near:
+            return []
+        newest = max(near, key=lambda x: (hits[x.hit].published, x.score))
+        return [self._claim(newest, hits)]
+
+    def _timeline(self, scored: list[ScoredSentence], hits: list[Hit]) -> list[Claim]:
+        """For a question about how a story developed: the best sentence of each dated article
+        nearly as likely as the best, in date order; nothing when fewer than two articles are."""
+        best: dict[str, ScoredSentence] = {}
+        for x in scored:
+            hit = hits[x.hit]
+            if hit.published and x.score >= scored[0].score - self.disagree_margin:
+                best.setdefault(hit.article_id, x)
+        if len(best) < 2:
+            return []
+        ordered = sorted(best.values(), key=lambda x: (hits[x.hit].published, -x.score))
+        return [self._claim(x, hits) for x in ordered[:4]]
 
     def _disagreeing(self, question: str, claims: list[Claim], scored: list[ScoredSentence],
                      hits: list[Hit]) -> list[Claim]:
@@ -214,8 +247,9 @@ class CheckedGenerator:
         self.max_claims = max_claims
         self.follow_margin = follow_margin
 
-    def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray) -> Draft:
-        draft = self.inner.draft(question, query, hits, query_vector)
+    def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray,
+              time: TimeSense | None = None) -> Draft:
+        draft = self.inner.draft(question, query, hits, query_vector, time)
         judged: list[Claim] = []
         for c in sorted(draft.candidates or draft.claims[:1], key=lambda c: -c.score):
             # Only what could still be quoted (best, or runner-up within the margin) is asked about.

@@ -18,7 +18,7 @@ class ApiError(RuntimeError):
 
 def ask(client: httpx.Client, base_url: str, question: str, since: str = "", until: str = "") -> dict:
     """One call of the web chat's /answer API (Gradio's two-step call: submit, then read the result)."""
-    submitted = client.post(f"{base_url}/gradio_api/call/answer", json={"data": [question, since, until]})
+    submitted = client.post(f"{base_url}/gradio_api/call/answer", json={"data": [question, since, until, ""]})
     submitted.raise_for_status()
     event = submitted.json()["event_id"]
     body = client.get(f"{base_url}/gradio_api/call/answer/{event}").text

@@ -25,9 +25,16 @@ def escape_markdown(text: str) -> str:
 
 
 def searched_for(answer: Answer) -> str:
-    if not answer.query or answer.query == answer.question:
-        return ""
-    return f"searched for: {escape_markdown(answer.query)}"
+    """What the answer rests on besides the sources: the query searched, the period asked about
+    and the reference date."""
+    notes = []
+    if answer.query and answer.query != answer.question:
+        notes.append(f"searched for: {escape_markdown(answer.query)}")
+    if answer.period:
+        notes.append(f"articles published {answer.period[0] or '…'} to {answer.period[1] or '…'}")
+    if answer.as_of:
+        notes.append(f"as of {escape_markdown(answer.as_of)}")
+    return " · ".join(notes)
 
 
 def _link(source: str) -> str:

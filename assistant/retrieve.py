@@ -13,7 +13,7 @@ import numpy as np
 
 from ingest.chunking import embedding_text
 from ingest.embedder import Embedder
-from ingest.index import Filters, Index, StoredChunk
+from ingest.index import Filters, Index, StoredChunk, day_number
 
 from .rerank import RRF_K, Reranker
 from .types import Hit
@@ -158,6 +158,13 @@ class Retriever:
             if self.lexical.snapshot is not None:
                 self.index.reopen()
             return self.lexical.rebuild(generation)
+
+    def dated_near(self, since: str | None, until: str | None, slack_days: int = 31) -> bool:
+        """Whether any article of the archive was published within `slack_days` of the period."""
+        days = self.lexical.current().days
+        low = day_number(since) - slack_days if since else 0
+        high = day_number(until) + slack_days if until else 1 << 30
+        return bool(np.any((days >= max(low, 0)) & (days <= high)))
 
     def watch(self, seconds: float) -> threading.Thread:
         """Refresh every `seconds` in a daemon thread, for as long as this retriever is in use."""

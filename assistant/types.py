@@ -64,13 +64,17 @@ class Answer:
     query: str = ""
     question: str = ""
     support: float = 0.0  # the score the abstention threshold was compared with
+    as_of: str = ""  # the reference date: nothing published after it was evidence
+    period: tuple[str | None, str | None] | None = None  # publication dates the question asked about
 
     @classmethod
     def from_dict(cls, data: dict) -> "Answer":
         citations = [Citation(**{**c, "also_sources": tuple(c.get("also_sources", ()))})
                      for c in data.get("citations", [])]
+        period = data.get("period")
         return cls(data["text"], citations, data["abstained"], data.get("query", ""),
-                   data.get("question", ""), data.get("support", 0.0))
+                   data.get("question", ""), data.get("support", 0.0), data.get("as_of", ""),
+                   tuple(period) if period else None)
 
     def to_dict(self) -> dict:
         return {
@@ -80,4 +84,6 @@ class Answer:
             "query": self.query,
             "question": self.question,
             "support": round(self.support, 4),
+            "as_of": self.as_of,
+            "period": list(self.period) if self.period else None,
         }

@@ -70,7 +70,8 @@ class ChatApp:
     def __init__(self, assistant: Assistant):
         self.assistant = assistant
 
-    def respond(self, message: str, chat: list, answers: dict, since: str, until: str, sources: list):
+    def respond(self, message: str, chat: list, answers: dict, since: str, until: str, sources: list,
+                as_of: str = ""):
         chat = list(chat or [])
         answers = dict(answers or {})
         if not (message or "").strip():
@@ -81,7 +82,7 @@ class ChatApp:
         slot = str(len(chat) - 1)
         try:
             filters = dict(since=_check_date(since, "From"), until=_check_date(until, "To"),
-                           articles=tuple(sources or ()))
+                           articles=tuple(sources or ()), as_of=_check_date(as_of, "As of"))
             final: Answer | None = None
             for final in self.assistant.stream(message, history, **filters):
                 chat[-1] = {"role": "assistant", "content": chat_text(final)}
@@ -104,15 +105,15 @@ class ChatApp:
         answer = Answer.from_dict(data)
         return sources_panel(answer), searched_for(answer), as_markdown(answer)
 
-    def api_answer(self, question: str, since: str = "", until: str = "") -> dict:
-        """Answer one question; returns text, citations (with quotes), abstained and query, or
-        {"error": reason} when the arguments cannot be used as given."""
+    def api_answer(self, question: str, since: str = "", until: str = "", as_of: str = "") -> dict:
+        """Answer one question; returns text, citations (with quotes), abstained, query and the
+        reference date, or {"error": reason} when the arguments cannot be used as given."""
         try:
-            for name, value in (("since", since), ("until", until)):
+            for name, value in (("since", since), ("until", until), ("as_of", as_of)):
                 if value is not None and not isinstance(value, str):
                     raise QuestionError(f"{name} must be a date written YYYY-MM-DD, not {type(value).__name__}")
             result = self.assistant.answer(question, since=_check_date(since, "since"),
-                                           until=_check_date(until, "until"))
+                                           until=_check_date(until, "until"), as_of=_check_date(as_of, "as_of"))
         except (QuestionError, LLMError, IndexUnavailable) as exc:
             return {"error": str(exc)}
         except Exception:  # the client gets a reason, the log the details; the server stays up
@@ -181,6 +182,7 @@ def build(assistant: Assistant) -> gr.Blocks:
                         with gr.Row():
                             since = gr.Textbox(label="From (YYYY-MM-DD)", elem_id="since")
                             until = gr.Textbox(label="To (YYYY-MM-DD)", elem_id="until")
+                            as_of = gr.Textbox(label="As of (YYYY-MM-DD, default today)", elem_id="as-of")
                         only = gr.Dropdown(label="Only these articles", multiselect=True, choices=[],
                                            elem_id="only")
                 with gr.Column(scale=2):
@@ -203,7 +205,7 @@ def build(assistant: Assistant) -> gr.Blocks:
 
         outputs = [chat, answers, panel, searched, markdown, box]
         for trigger in (box.submit, send.click):
-            trigger(app.respond, [box, chat, answers, since, until, only], outputs, api_visibility="private")
+            trigger(app.respond, [box, chat, answers, since, until, only, as_of], outputs, api_visibility="private")
         chat.select(app.select, [answers], [panel, searched, markdown], api_visibility="private")
         view = [table, count, doomed, only]
         demo.load(app.library_view, None, view, api_visibility="private")

@@ -97,10 +97,13 @@ class Filters:
     since: str | None = None  # ISO dates, inclusive
     until: str | None = None
     articles: tuple[str, ...] = ()  # article ids or sources (paths/URLs)
+    as_of: str | None = None  # the reference date: nothing published after it; undated articles stay
 
     def where(self) -> dict | None:
         """The same filters as a Chroma `where` clause."""
         clauses = []
+        if self.as_of:
+            clauses.append({"published_day": {"$lte": day_number(self.as_of)}})
         if self.since:
             clauses.append({"published_day": {"$gte": day_number(self.since)}})
         if self.until:
@@ -116,11 +119,13 @@ class Filters:
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def day_range(self) -> tuple[int, int] | None:
-        """Inclusive day numbers the filter admits, or None when dates do not matter."""
-        if not (self.since or self.until):
+        """Inclusive day numbers the filter admits (undated articles are day -1), or None when
+        dates do not matter."""
+        if not (self.since or self.until or self.as_of):
             return None
         low = day_number(self.since) if self.since else -(1 << 30)
-        high = day_number(self.until) if self.until else 1 << 30
+        high = min(day_number(self.until) if self.until else 1 << 30,
+                   day_number(self.as_of) if self.as_of else 1 << 30)
         return (max(low, 0) if self.until else low), high  # undated (-1) is out once `until` is set
 
     def allows_article(self, keys) -> bool:

@@ -124,12 +124,6 @@ def test_cli_ask_prints_sources(seeded, capsys):
     assert "Sources:" in out and "[1]" in out and '"Currently, some 1,500' in out
 
 
-def test_langchain_retriever(seeded):
-    docs = seeded.as_retriever(k=3).invoke("How many French soldiers are in Niger?")
-    assert "1,500" in docs[0].page_content
-    assert docs[0].metadata["article_id"].endswith(".txt")
-
-
 def test_near_duplicate_is_cited_once_with_both_sources(settings, embedder, seed_copy):
     text = (seed_copy / next(SEEDS.glob("*.txt")).name).read_text()
     (seed_copy / "wire-copy.txt").write_text(text + "\n(AFP)")

@@ -175,10 +175,11 @@ def test_the_answer_api_gives_the_reason_for_a_malformed_call(web_chat):
     import httpx
 
     url, _, log = web_chat
-    calls = [([None, "", ""], "must be text, not NoneType"), ([7, "", ""], "must be text, not int"),
-             (["French troops", 3, None], "since must be a date written YYYY-MM-DD, not int"),
-             (["French troops", "soon", ""], "since 'soon' is not a date"),
-             (["\udcff Niger", "", ""], "not valid text"),
+    calls = [([None, "", "", ""], "must be text, not NoneType"), ([7, "", "", ""], "must be text, not int"),
+             (["French troops", 3, None, ""], "since must be a date written YYYY-MM-DD, not int"),
+             (["French troops", "soon", "", ""], "since 'soon' is not a date"),
+             (["French troops", "", "", "tomorrow"], "as_of 'tomorrow' is not a date"),
+             (["\udcff Niger", "", "", ""], "not valid text"),
              ([], "didn't receive enough input values")]  # Gradio's own check, before ours
     with httpx.Client(timeout=60) as http:
         for data, reason in calls:

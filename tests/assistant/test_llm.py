@@ -29,7 +29,7 @@ class FixedDraft:
     def __init__(self, support):
         self.support = support
 
-    def draft(self, question, query, hits, vector):
+    def draft(self, question, query, hits, vector, time=None):
         return Draft([Claim(QUOTE, 0, 0, len(QUOTE), self.support)], self.support)
 
 
@@ -74,7 +74,7 @@ TWO = [Hit(id="a:0", article_id="a", title="France in Niger", source="a.txt", ur
 class TwoCandidates:
     """The extractive answerer ranks the off-target sentence first."""
 
-    def draft(self, question, query, hits, vector):
+    def draft(self, question, query, hits, vector, time=None):
         wrong = Claim(OTHER, 0, 0, len(OTHER), 0.6)
         right = Claim(QUOTE, 0, len(OTHER) + 1, len(OTHER) + 1 + len(QUOTE), 0.5)
         return Draft([wrong], 0.6, [wrong, right])
@@ -113,7 +113,7 @@ def test_a_nearly_as_well_supported_runner_up_is_quoted_too():
 class PairDraft:
     """The extractive answer quotes both sentences; neither alone states the answer."""
 
-    def draft(self, question, query, hits, vector):
+    def draft(self, question, query, hits, vector, time=None):
         first = Claim(OTHER, 0, 0, len(OTHER), 0.6)
         second = Claim(QUOTE, 0, len(OTHER) + 1, len(OTHER) + 1 + len(QUOTE), 0.55)
         return Draft([first, second], 0.6, [first, second])

@@ -72,7 +72,7 @@ def test_reports_that_give_other_figures_are_all_shown_newest_first(archive, emb
     (folder / "later.md").write_text(LATER)
     ingest([folder], settings, embedder=embedder)
     a = Assistant(settings, embedder=embedder).answer(SOLDIERS)
-    assert a.text.startswith("The sources give different figures. On 2023-10-10: Some 1,400 French soldiers")
+    assert a.text.startswith("The sources give different figures. On 10 October 2023: Some 1,400 French soldiers")
     assert a.text.index("1,400") < a.text.index("In an undated report") < a.text.index("1,500")
     assert [(c.n, c.published) for c in a.citations] == [(1, "2023-10-10"), (2, None)]
     assert "1,400" in a.citations[0].quote and "1,500" in a.citations[1].quote

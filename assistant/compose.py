@@ -1,0 +1,81 @@
+"""Verified claims -> the answer's text and numbered citations, yielded as the text grows.
+
+Every variant quotes the claims verbatim and puts a [n] after the sentences of source n; they
+differ in order and in what they say about time: as the passages stand, with the report's date
+(latest questions), in date order (how a story developed), or newest first when the sources
+give different figures."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterator
+
+from .types import Citation, Hit
+
+Parts = Iterator[tuple[str, list[Citation]]]
+
+
+def compose(claims, hits: list[Hit], dated: bool = False) -> Parts:
+    """Claims ordered as they stand in their passages; one marker after consecutive sentences of
+    one passage; with `dated`, each passage's sentences open with the day it was published."""
+    order = {h.id: i for i, h in enumerate(hits)}
+    claims = sorted(claims, key=lambda c: (order[hits[c.hit].id], c.start))
+    numbers: dict[int, int] = {}
+    spans: dict[int, list[int]] = {}
+    for claim in claims:
+        numbers.setdefault(claim.hit, len(numbers) + 1)
+        span = spans.setdefault(claim.hit, [claim.start, claim.end])
+        span[0], span[1] = min(span[0], claim.start), max(span[1], claim.end)
+    citations = {h: citation(n, hits[h], spans[h]) for h, n in numbers.items()}
+    text, cited = "", []
+    for i, claim in enumerate(claims):
+        first_of_run = i == 0 or claims[i - 1].hit != claim.hit
+        last_of_run = i + 1 == len(claims) or claims[i + 1].hit != claim.hit
+        opening = f"{reported(hits[claim.hit])}: " if dated and first_of_run and hits[claim.hit].published else ""
+        text += (" " if text else "") + opening + claim.text + (f" [{numbers[claim.hit]}]" if last_of_run else "")
+        if last_of_run and citations[claim.hit] not in cited:
+            cited.append(citations[claim.hit])
+        yield text, list(cited)
+
+
+def compose_disagreement(claims, others, hits: list[Hit]) -> Parts:
+    """Reports that give different figures, each quoted with its date, newest first (undated
+    last): the reader sees that the sources disagree instead of one silently chosen."""
+    return _by_report([*claims, *others], hits, "The sources give different figures.", newest_first=True)
+
+
+def compose_timeline(claims, hits: list[Hit]) -> Parts:
+    """How a story developed: each report's sentences with its date, oldest first."""
+    return _by_report(claims, hits, "", newest_first=False)
+
+
+def _by_report(claims, hits: list[Hit], opening: str, newest_first: bool) -> Parts:
+    reports: dict[int, list] = {}
+    for claim in claims:
+        reports.setdefault(claim.hit, []).append(claim)
+    order = sorted(reports, key=lambda h: hits[h].published or "", reverse=newest_first)
+    text, cited = opening, []
+    for n, h in enumerate(order, 1):
+        said = sorted(reports[h], key=lambda c: c.start)
+        cited.append(citation(n, hits[h], [min(c.start for c in said), max(c.end for c in said)]))
+        when = reported(hits[h]) if hits[h].published else "In an undated report"
+        text += (" " if text else "") + f"{when}: " + " ".join(c.text for c in said) + f" [{n}]"
+        yield text, list(cited)
+
+
+def reported(hit: Hit) -> str:
+    """'On 12 August 2024', from the passage's publication date."""
+    day = date.fromisoformat(hit.published)
+    return f"On {day.day} {day:%B %Y}"
+
+
+def citation(n: int, hit: Hit, span: list[int]) -> Citation:
+    """The cited chunk(s) holding the quote, not every chunk merged into the hit."""
+    passage, start, end = hit.narrowed(span[0], span[1])
+    shift = start - hit.start
+    return Citation(
+        n=n, article_id=hit.article_id, title=hit.title, source=hit.source,
+        published=hit.published, passage=passage, quote=hit.passage[span[0]:span[1]],
+        start=start, end=end, quote_start=span[0] - shift, quote_end=span[1] - shift,
+        score=round(hit.score, 4), also_sources=hit.also_sources,
+    )
