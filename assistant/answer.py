@@ -134,7 +134,9 @@ class Assistant:
         time = read_time(question, reference_date(as_of))
         period = self._period(time) if not (since or until) else None
         since, until = period or (since, until)
-        query = condense(question, list(history or []))
+        # Dates the filter applies are not words the evidence must hold ("by August 10").
+        asked = " ".join(question.replace(time.period.words, " ").split()) if period else question
+        query = condense(asked, list(history or []))
         vector = self.embedder.embed([query])[0]
         filters = Filters(since, until, tuple(articles), time.as_of.isoformat())
         hits = self.retriever.search(query, k, filters, vector)
@@ -146,7 +148,7 @@ class Assistant:
             yield reply(EMPTY_TEXT, abstained=True)
             return
         hits = [h for h in hits if not addresses_the_assistant(h.passage)]  # orders, not news
-        draft = self._draft(question, query, hits, vector, time)
+        draft = self._draft(asked, query, hits, vector, time)
         claims = verified(draft.claims, hits)
         if not claims or draft.support < self.settings.threshold:
             asked = f" ({time.period.words})" if period else ""

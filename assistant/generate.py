@@ -61,7 +61,8 @@ NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+")
 def answer_type(question: str) -> re.Pattern | None:
     """What the answer should contain, judged from the question's wording."""
     q = question.lower()
-    if re.search(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (percentage|number|amount)\b", q):
+    if re.search(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (percentage|number|amount)\b|"
+                 r"\bwhat (is|was|are|were) the (\w+ )?(figure|tally|toll|number|total)\b", q):
         return NUMBER
     if re.search(r"\bwhen\b|\bwhat (year|date|day|month)\b", q):
         return YEAR_OR_DATE

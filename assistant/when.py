@@ -48,6 +48,7 @@ class Period:
     until: date | None
     words: str  # the words of the question it was read from
     relative: bool = False  # "last week", "yesterday": always about reports, never about history
+    upto: bool = False  # "by March 4": the state on that day, which the newest report before it gives
 
     def iso(self) -> tuple[str | None, str | None]:
         return (self.since.isoformat() if self.since else None, self.until.isoformat() if self.until else None)
@@ -79,7 +80,8 @@ def as_date(value: str | date | None, today: date | None = None) -> date:
 
 def read_time(question: str, as_of: date) -> TimeSense:
     period = relative_period(question, as_of) or explicit_period(question, as_of)
-    return TimeSense(as_of, period, bool(LATEST.search(question)), bool(DEVELOPED.search(question)))
+    latest = bool(LATEST.search(question)) or bool(period and period.upto)
+    return TimeSense(as_of, period, latest, bool(DEVELOPED.search(question)))
 
 
 def relative_period(question: str, as_of: date) -> Period | None:
@@ -119,11 +121,12 @@ def explicit_period(question: str, as_of: date) -> Period | None:
         words = m.group(0).strip()
         if prep in ("by", "until", "till", "through", "before", "as of"):
             end = first - timedelta(days=1) if prep == "before" else last
-            return Period(None, end, words)
+            return Period(None, end, words, upto=True)
         if prep in ("since", "after", "from"):
             return Period(first + timedelta(days=1) if prep == "after" else first, as_of, words)
-        # News of a day is mostly published that day or the next two.
-        return Period(first, min(last + timedelta(days=2), max(as_of, last)), words)
+        if first == last:  # news of a day is mostly published that day or the next two
+            last = min(last + timedelta(days=2), max(as_of, last))
+        return Period(first, last, words)
     return None
 
 
