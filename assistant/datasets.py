@@ -14,6 +14,7 @@ class Question:
     answers: list[list[str]] | None  # groups of accepted phrases; None: the documents don't say
     gold_article: str | None = None  # record key of the gold article (squad), if the rule uses it
     hit_phrases: list[str] = field(default_factory=list)  # a passage containing one of these is a hit
+    asked_on: str | None = None  # ISO date the question was asked, when the data set says
 
     @property
     def answerable(self) -> bool:
@@ -25,6 +26,7 @@ class Dataset:
     name: str
     records: list[dict]  # article records ({key, title, text, url, published}), or [] to use an index
     questions: list[Question]
+    skipped: list[str] = field(default_factory=list)  # records left out, each with the reason
 
 
 def guess_format(path: Path) -> str:
@@ -60,11 +62,14 @@ def load_squad(path: Path) -> Dataset:
 
 
 def load_realtimeqa(path: Path) -> Dataset:
-    records, seen = [], set()
+    records, seen, skipped = [], set(), []
     for file in sorted(path.glob("*_gcs.jsonl")):
         for line in file.read_text().splitlines():
             for art in json.loads(line).get("search_result") or []:
                 url = art.get("url")
+                if url and url not in seen and not (art.get("text") or "").strip():
+                    skipped.append(f"{file.name}: search result {url} has no text")
+                    seen.add(url)
                 if not url or url in seen or not (art.get("text") or "").strip():
                     continue
                 seen.add(url)
@@ -77,9 +82,11 @@ def load_realtimeqa(path: Path) -> Dataset:
             q = json.loads(line)
             choice = q["choices"][int(q["answer"][0])]
             scored = len(choice) >= 4 and choice.lower() in corpus
+            asked = q.get("question_date")
             questions.append(Question(q["question_id"], q["question_sentence"], [[choice]],
-                                      hit_phrases=[choice] if scored else []))
-    return Dataset(path.name, records, questions)
+                                      hit_phrases=[choice] if scored else [],
+                                      asked_on=asked.replace("/", "-")[:10] if asked else None))
+    return Dataset(path.name, records, questions, skipped)
 
 
 def load_qa(path: Path) -> Dataset:

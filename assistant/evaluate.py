@@ -72,7 +72,8 @@ def record_ids(dataset: Dataset, corpus_file: Path) -> dict[str, str]:
 
 
 def run(dataset: Dataset, settings: Settings, k: int = 10, progress: bool = True,
-        corpus: Path | None = None, index_dir: Path | None = None) -> tuple[list[Outcome], float]:
+        corpus: Path | None = None, index_dir: Path | None = None,
+        as_of: str | None = None) -> tuple[list[Outcome], float]:
     """Every question through search() and answer(); returns outcomes and index-build seconds.
 
     The data set's corpus is indexed in a temporary folder, or in `index_dir`, where an index
@@ -93,7 +94,7 @@ def run(dataset: Dataset, settings: Settings, k: int = 10, progress: bool = True
             build = time.perf_counter() - started
         probe = Assistant(settings.model_copy(update={"abstain_threshold": -1e9, "checked_threshold": -1e9}))
         probe.warm_up()
-        outcomes = [_ask(probe, q, k, gold_ids) for q in _progress(dataset.questions, progress)]
+        outcomes = [_ask(probe, q, k, gold_ids, _reference(q, as_of)) for q in _progress(dataset.questions, progress)]
     return outcomes, build
 
 
@@ -105,11 +106,16 @@ def _progress(items, enabled: bool):
     return tqdm(items, desc="questions", unit="q", leave=False, file=sys.stderr)
 
 
-def _ask(assistant: Assistant, q: Question, k: int, gold_ids: dict[str, str]) -> Outcome:
-    hits = assistant.search(q.text, k=k)
+def _reference(q: Question, as_of: str | None) -> str | None:
+    """The question's reference date: `as_of` itself, or with "question" the day it was asked."""
+    return q.asked_on if as_of == "question" else as_of
+
+
+def _ask(assistant: Assistant, q: Question, k: int, gold_ids: dict[str, str], as_of: str | None = None) -> Outcome:
+    hits = assistant.search(q.text, k=k, as_of=as_of)
     rank = next((i + 1 for i, h in enumerate(hits) if is_hit(q, h, gold_ids)), None)
     started = time.perf_counter()
-    answer = assistant.answer(q.text)
+    answer = assistant.answer(q.text, as_of=as_of)
     latency = (time.perf_counter() - started) * 1000
     scored = q.gold_article is not None and q.answerable or bool(q.hit_phrases)
     return Outcome(q.id, q.text, q.answerable, scored, rank, answer.text, answer.support,
@@ -173,10 +179,13 @@ def failures(outcomes: list[Outcome], threshold: float) -> list[dict]:
 
 
 def evaluate(path: Path, settings: Settings, fmt: str | None = None, k: int = 10,
-             corpus: Path | None = None, progress: bool = True, index_dir: Path | None = None) -> Report:
+             corpus: Path | None = None, progress: bool = True, index_dir: Path | None = None,
+             as_of: str | None = None) -> Report:
     dataset = load_dataset(path, fmt)
+    for note in dataset.skipped:
+        print(f"skipped: {note}", file=sys.stderr)
     started = time.perf_counter()
-    outcomes, build = run(dataset, settings, k, progress, corpus, index_dir)
+    outcomes, build = run(dataset, settings, k, progress, corpus, index_dir, as_of)
     threshold = settings.threshold
     m = metrics(outcomes, threshold)
     m.update(index_seconds=round(build, 1), total_seconds=round(time.perf_counter() - started, 1))
@@ -188,7 +197,7 @@ def evaluate(path: Path, settings: Settings, fmt: str | None = None, k: int = 10
 
 def main(args, settings: Settings) -> int:
     report = evaluate(args.dataset, settings, args.format, args.k, args.corpus,
-                      progress=sys.stderr.isatty(), index_dir=args.index_dir)
+                      progress=sys.stderr.isatty(), index_dir=args.index_dir, as_of=args.as_of)
     if args.out:
         args.out.write_text(json.dumps(asdict(report), indent=2))
     if args.json:

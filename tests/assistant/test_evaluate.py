@@ -78,3 +78,18 @@ def test_contains_all_needs_one_phrase_of_every_group():
     assert contains_all("The Pont Neuf and Alexandre III", [["Pont Neuf"], ["Pont Alexandre", "Alexandre III"]])
     assert not contains_all("The Pont Neuf", [["Pont Neuf"], ["Alexandre III"]])
     assert not contains_all("anything", None)
+
+
+def test_realtimeqa_records_without_text_are_reported_and_questions_keep_their_date(tmp_path):
+    from assistant.datasets import load_realtimeqa
+
+    results = [{"url": "https://ex.com/a", "title": "Lighthouse", "text": ARTICLES[0], "publish_date": "2024/01/03"},
+               {"url": "https://ex.com/b", "title": "Nothing here", "publish_date": "2024/01/04"}]
+    (tmp_path / "20240105_gcs.jsonl").write_text(json.dumps({"question_id": "1", "search_result": results}) + "\n")
+    question = {"question_id": "1", "question_date": "2024/01/05", "question_sentence": "How many volunteers?",
+                "choices": ["23 volunteers", "12", "40", "none"], "answer": ["0"]}
+    (tmp_path / "20240105_qa.jsonl").write_text(json.dumps(question) + "\n")
+    data = load_realtimeqa(tmp_path)
+    assert [r["url"] for r in data.records] == ["https://ex.com/a"]
+    assert data.skipped == ["20240105_gcs.jsonl: search result https://ex.com/b has no text"]
+    assert data.questions[0].asked_on == "2024-01-05" and data.questions[0].hit_phrases == ["23 volunteers"]
