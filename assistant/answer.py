@@ -12,7 +12,7 @@ from ingest.embedder import Embedder
 from ingest.index import Index
 from ingest.settings import Settings, load_settings
 
-from .compose import compose, compose_disagreement, compose_timeline
+from .compose import WrittenText, compose, compose_disagreement, compose_timeline
 from .condense import condense, content_words
 from .generate import CheckedGenerator, Draft, ExtractiveGenerator, Generator
 from .llm import from_settings as model_from_settings
@@ -22,6 +22,7 @@ from .sources import addresses_the_assistant
 from .types import Answer, Hit
 from .verify import verified
 from .when import TimeSense, as_date, read_time
+from .written import WrittenAnswerer
 
 MAX_QUESTION_CHARS = 2000
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -90,14 +91,25 @@ class Assistant:
         return retriever
 
     @cached_property
+    def model(self):
+        """The language model that checks or writes answers (None for extractive answers)."""
+        return model_from_settings(self.settings)
+
+    @cached_property
     def generator(self) -> Generator:
         if self._generator is not None:
             return self._generator
-        model = model_from_settings(self.settings)
-        if model is None:
+        mode = self.settings.answerer_mode
+        if mode == "extractive":
             return ExtractiveGenerator(self.embedder)
+        if mode == "written":  # the extractive ranking picks the evidence the model writes from
+            return ExtractiveGenerator(self.embedder, candidates=self.settings.written_evidence)
         extractive = ExtractiveGenerator(self.embedder, candidates=self.settings.llm_candidates)
-        return CheckedGenerator(extractive, model, self.settings.llm_weight, self.settings.threshold)
+        return CheckedGenerator(extractive, self.model, self.settings.llm_weight, self.settings.threshold)
+
+    @cached_property
+    def writer(self) -> WrittenAnswerer:
+        return WrittenAnswerer(self.model, self.settings.written_evidence)
 
     def warm_up(self) -> None:
         """Load the model and the lexical index now rather than on the first question."""
@@ -141,8 +153,13 @@ class Assistant:
         filters = Filters(since, until, tuple(articles), time.as_of.isoformat())
         hits = self.retriever.search(query, k, filters, vector)
 
-        def reply(text: str, citations=(), abstained: bool = False, support: float = 0.0) -> Answer:
-            return Answer(text, list(citations), abstained, query, question, support, time.as_of.isoformat(), period)
+        mode = self.settings.answerer_mode
+        model = self.model.name if mode != "extractive" and self._generator is None else ""
+
+        def reply(text: str, citations=(), abstained: bool = False, support: float = 0.0, how: str = mode,
+                  dropped=()) -> Answer:
+            return Answer(text, list(citations), abstained, query, question, support, time.as_of.isoformat(), period,
+                          how, model, list(dropped))
 
         if not hits and self.index.count() == 0:  # counted only then: a count costs ~5 ms a query
             yield reply(EMPTY_TEXT, abstained=True)
@@ -154,6 +171,9 @@ class Assistant:
             asked = f" ({time.period.words})" if period else ""
             yield reply(ABSTAIN_TEXT.format(question=question) + asked, abstained=True, support=draft.support)
             return
+        if mode == "written" and self._generator is None:
+            yield from self._written(asked, hits, draft, claims, reply)
+            return
         others = verified(draft.disagreeing, hits)
         if others:
             parts = compose_disagreement(claims, others, hits)
@@ -163,6 +183,28 @@ class Assistant:
             parts = compose(claims, hits, dated=time.latest)
         for text, citations in parts:
             yield reply(text, citations, support=draft.support)
+
+    def _written(self, question: str, hits: list[Hit], draft: Draft, claims, reply) -> Iterator[Answer]:
+        """Each written sentence as soon as it passed its check; when none did, the extractive
+        quote (it passed the threshold), unless the model found no answer in the evidence."""
+        evidence = draft.candidates or claims
+        text, dropped, abstained = WrittenText(evidence, hits), [], False
+        for sentence in self.writer.write(question, evidence, hits):
+            if sentence.dropped:
+                dropped.append(f"{sentence.text} ({sentence.dropped})")
+                abstained = abstained or sentence.dropped == "the model found no answer"
+                continue
+            shown, citations = text.add(sentence.text, sentence.cites)
+            yield reply(shown, citations, support=draft.support, dropped=dropped)
+        if text.text:
+            yield reply(text.text, text.citations, support=draft.support, dropped=dropped)
+        elif abstained:
+            yield reply(ABSTAIN_TEXT.format(question=question), abstained=True, support=0.0, dropped=dropped)
+        else:
+            for shown, citations in compose(claims, hits):
+                last = reply(shown, citations, support=draft.support, how="written, fell back to quotes",
+                             dropped=dropped)
+            yield last
 
     def _period(self, time: TimeSense) -> tuple[str | None, str | None] | None:
         """The publication dates the question asks about. A date that no article of the archive

@@ -79,3 +79,24 @@ def citation(n: int, hit: Hit, span: list[int]) -> Citation:
         start=start, end=end, quote_start=span[0] - shift, quote_end=span[1] - shift,
         score=round(hit.score, 4), also_sources=hit.also_sources,
     )
+
+
+class WrittenText:
+    """Checked written sentences -> the answer's text, each sentence followed by the numbers of
+    the evidence sentences it rests on, numbered by first use; each citation quotes that
+    evidence sentence, so the sources panel highlights what the sentence rests on."""
+
+    def __init__(self, evidence, hits: list[Hit]):
+        self.evidence, self.hits = evidence, hits
+        self.numbers: dict[int, int] = {}  # evidence number -> citation number
+        self.text, self.citations = "", []
+
+    def add(self, body: str, cites: tuple[int, ...]) -> tuple[str, list[Citation]]:
+        for e in cites:
+            if e not in self.numbers:
+                self.numbers[e] = len(self.numbers) + 1
+                claim = self.evidence[e - 1]
+                self.citations.append(citation(self.numbers[e], self.hits[claim.hit], [claim.start, claim.end]))
+        markers = "".join(f"[{self.numbers[e]}]" for e in cites)
+        self.text += (" " if self.text else "") + f"{body} {markers}"
+        return self.text, list(self.citations)

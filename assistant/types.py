@@ -66,6 +66,9 @@ class Answer:
     support: float = 0.0  # the score the abstention threshold was compared with
     as_of: str = ""  # the reference date: nothing published after it was evidence
     period: tuple[str | None, str | None] | None = None  # publication dates the question asked about
+    mode: str = "extractive"  # how it was made: extractive, checked, written, or written, fell back to quotes
+    model: str = ""  # the language model that checked or wrote it
+    dropped: list[str] = field(default_factory=list)  # written sentences the check withheld, and why
 
     @classmethod
     def from_dict(cls, data: dict) -> "Answer":
@@ -74,7 +77,8 @@ class Answer:
         period = data.get("period")
         return cls(data["text"], citations, data["abstained"], data.get("query", ""),
                    data.get("question", ""), data.get("support", 0.0), data.get("as_of", ""),
-                   tuple(period) if period else None)
+                   tuple(period) if period else None, data.get("mode", "extractive"), data.get("model", ""),
+                   list(data.get("dropped", [])))
 
     def to_dict(self) -> dict:
         return {
@@ -86,4 +90,7 @@ class Answer:
             "support": round(self.support, 4),
             "as_of": self.as_of,
             "period": list(self.period) if self.period else None,
+            "mode": self.mode,
+            "model": self.model,
+            "dropped": list(self.dropped),
         }

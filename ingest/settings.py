@@ -51,14 +51,21 @@ class Settings(BaseSettings):
         24, description="Tokens of trailing sentence(s) repeated at the start of the next chunk."
     )
     max_file_mb: float = Field(20.0, description="Files larger than this are refused.")
-    llm: Literal["extractive", "local", "openai"] = Field(
-        "extractive", description="Answer generator. extractive: quoted sentences, no language "
-        "model. local: the same quotes, each answer checked by a local GGUF model (llama.cpp) "
-        "before it is given. openai: that check asked of an OpenAI-compatible server (llm_url).",
+    answerer: Literal["extractive", "checked", "written"] | None = Field(
+        None, description="How answers are made. extractive: quoted sentences, no language model. "
+        "checked: the same quotes, each judged by a language model before it is given. written: a "
+        "language model writes a short answer from numbered evidence sentences, and every sentence "
+        "is checked against what it cites before it is shown. Default: checked when ASSISTANT_LLM "
+        "is set, else extractive.",
+    )
+    llm: Literal["extractive", "local", "openai"] | None = Field(
+        None, description="The language model behind checked and written answers. local: a GGUF "
+        "run in-process by llama.cpp; openai: an OpenAI-compatible server (llm_url). Setting it "
+        "alone (the older way) asks for checked answers.",
     )
     llm_model: str | None = Field(
-        None, description="local: path of a GGUF file (default: Qwen2.5-Coder-1.5B-Instruct, "
-        "assembled from its PyPI parts); openai: the model name the server serves.",
+        None, description="local: a GGUF file, or qwen2.5-coder-1.5b (default) or qwen2.5-0.5b, "
+        "assembled from their PyPI parts; openai: the model name the server serves.",
     )
     llm_url: str | None = Field(
         None, description="Base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1."
@@ -73,6 +80,10 @@ class Settings(BaseSettings):
     llm_candidates: int = Field(
         3, ge=1, le=8, description="How many of the likeliest sentences the model checks, one "
         "prompt each, when an answer is checked (fewer: faster, and fewer right answers found).",
+    )
+    written_evidence: int = Field(
+        6, ge=1, le=12, description="How many of the likeliest sentences a written answer is written "
+        "from (numbered in the prompt, each with its article's title and date).",
     )
     checked_threshold: float = Field(
         0.60, description="Minimum support for an answer checked by a model (llm local or openai). "
@@ -111,10 +122,16 @@ class Settings(BaseSettings):
     upload_max_mb: float = Field(20.0, description="Largest file the web chat accepts.")
 
     @property
+    def answerer_mode(self) -> str:
+        if self.answerer:
+            return self.answerer
+        return "checked" if self.llm in ("local", "openai") else "extractive"
+
+    @property
     def threshold(self) -> float:
         """The support an answer needs: checked answers mix in the model's judgement, so they
         have their own threshold."""
-        return self.abstain_threshold if self.llm == "extractive" else self.checked_threshold
+        return self.checked_threshold if self.answerer_mode == "checked" else self.abstain_threshold
 
 
 def load_settings(**overrides) -> Settings:

@@ -204,3 +204,40 @@ def test_gradio_keeps_uploads_in_a_folder_of_its_own_and_forgets_them_once_read(
         path.write_text("text")
     forget_uploads([upload, elsewhere])
     assert not upload.exists() and elsewhere.exists()
+
+
+def test_two_web_chats_on_one_chroma_server_serve_the_same_growing_archive(archive, tmp_path, chroma_server):
+    """The way past one process: several `assistant serve` against one `chroma run`."""
+    from assistant.load import ask
+
+    port = chroma_server(fresh_copy(archive, tmp_path))
+    env = {**os.environ, "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(port), "ASSISTANT_REFRESH_SECONDS": "1",
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    chats = []
+    try:
+        for n in range(2):
+            web = free_port()
+            log = tmp_path / f"serve-{n}.log"
+            with log.open("w") as out:
+                chats.append(subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(web)],
+                                              env=env, stdout=out, stderr=subprocess.STDOUT))
+            wait_for_port(web, chats[-1], 120, log)
+            chats[-1].url = f"http://127.0.0.1:{web}"
+        late = write_archive(tmp_path / "late", 2, seed=77, prefix="late")
+        done = cli("ingest", str(tmp_path / "late"), "--quiet", env={"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(port)})
+        assert done.returncode == 0, done.stderr
+        import httpx
+
+        with httpx.Client(timeout=60) as http:
+            for chat in chats:
+                deadline, text = time.monotonic() + 30, ""
+                while late[0].answer not in text and time.monotonic() < deadline:
+                    text = ask(http, chat.url, late[0].question)["text"]
+                    time.sleep(0.5)
+                assert late[0].answer in text, f"{chat.url}: {text}"
+                old = archive[1][3]
+                assert old.answer in ask(http, chat.url, old.question)["text"]
+    finally:
+        for chat in chats:
+            chat.terminate()
+            chat.wait(timeout=30)

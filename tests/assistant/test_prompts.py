@@ -21,6 +21,8 @@ VALUES = {
     "answer": {"passages": seed_passages(), "question": "How many French soldiers are in Niger?"},
     "check": {"title": "France in Niger", "evidence": "About 1,500 French soldiers are deployed in Niger.",
               "question": "How many French soldiers are in Niger?"},
+    "entail": {"evidence": "About 1,500 French soldiers are deployed in Niger.",
+               "statement": "Some 1,500 French troops are in Niger."},
     "condense": {"history": "user: Where are the French bases in Niger?\nassistant: In Niamey, Ouallam "
                  "and Ayorou [1].", "question": "And how many soldiers are there?"},
 }
