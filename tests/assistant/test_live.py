@@ -224,7 +224,8 @@ def test_two_web_chats_on_one_chroma_server_serve_the_same_growing_archive(archi
             wait_for_port(web, chats[-1], 120, log)
             chats[-1].url = f"http://127.0.0.1:{web}"
         late = write_archive(tmp_path / "late", 2, seed=77, prefix="late")
-        done = cli("ingest", str(tmp_path / "late"), "--quiet", env={"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(port)})
+        server = {"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(port)}
+        done = cli("ingest", str(tmp_path / "late"), "--quiet", env=server)
         assert done.returncode == 0, done.stderr
         import httpx
 
