@@ -54,7 +54,7 @@ def format_answer(answer: Answer) -> str:
         lines.append(f"(searched for: {answer.query})")
     if answer.period:
         lines.append(f"(articles published {answer.period[0] or '...'} to {answer.period[1] or '...'})")
-    lines.append(f"(as of {answer.as_of})")
+    lines.append(f"(as of {answer.as_of}" + (f"; {answer.mode} by {answer.model})" if answer.model else ")"))
     if answer.citations:
         lines.append("")
         lines.append("Sources:")

@@ -34,6 +34,8 @@ def searched_for(answer: Answer) -> str:
         notes.append(f"articles published {answer.period[0] or '…'} to {answer.period[1] or '…'}")
     if answer.as_of:
         notes.append(f"as of {escape_markdown(answer.as_of)}")
+    if answer.model:
+        notes.append(f"{escape_markdown(answer.mode)} by {escape_markdown(answer.model)}")
     return " · ".join(notes)
 
 
