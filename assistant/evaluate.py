@@ -107,8 +107,11 @@ def _progress(items, enabled: bool):
 
 
 def _reference(q: Question, as_of: str | None) -> str | None:
-    """The question's reference date: `as_of` itself, or with "question" the day it was asked."""
-    return q.asked_on if as_of == "question" else as_of
+    """The question's reference date: the day it was asked, where the data set says (unless
+    `as_of` is "today" or a date), else today."""
+    if as_of in (None, "question"):
+        return q.asked_on
+    return None if as_of == "today" else as_of
 
 
 def _ask(assistant: Assistant, q: Question, k: int, gold_ids: dict[str, str], as_of: str | None = None) -> Outcome:

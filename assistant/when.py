@@ -98,6 +98,8 @@ def relative_period(question: str, as_of: date) -> Period | None:
         n = _number(m.group("ago")) * (7 if m.group("ago_unit").lower() == "week" else 1)
         day = as_of - timedelta(days=n)
         return Period(day - timedelta(days=1), day + timedelta(days=1), words, True)
+    if what == "this week":  # the last seven days: a week's news is read at its end, or just after
+        return Period(as_of - timedelta(days=6), as_of, words, True)
     if what.startswith("this "):
         return Period(_start_of(what.split()[1], as_of), as_of, words, True)
     if what.startswith("last ") and m.group("unit") is None:
