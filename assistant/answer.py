@@ -115,6 +115,7 @@ class Assistant:
         """Load the model and the lexical index now rather than on the first question."""
         self.embedder.embed(["warm up"])
         self.refresh()
+        read_time("What happened on March 4?", date.today())  # dateparser loads its tables once
 
     def refresh(self) -> bool:
         """See every article ingested so far, by this process or another, before the next question

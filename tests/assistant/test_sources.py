@@ -49,32 +49,33 @@ def test_figures_and_what_they_count():
 
 
 @pytest.fixture
-def archive(tmp_path, embedder):
-    folder = tmp_path / "articles"
-    shutil.copytree(SEEDS, folder)
-    settings = load_settings(data_dir=tmp_path / "index", chroma_host=None)
-    return folder, settings
+def seed_beside(tmp_path, embedder):
+    """An assistant over the seed article and one more, given as (file name, text)."""
+    def build(name: str, text: str) -> Assistant:
+        folder = tmp_path / "articles"
+        shutil.copytree(SEEDS, folder)
+        (folder / name).write_text(text)
+        settings = load_settings(data_dir=tmp_path / "index", chroma_host=None)
+        ingest([folder], settings, embedder=embedder)
+        return Assistant(settings, embedder=embedder)
+
+    return build
 
 
 @pytest.mark.integration
-def test_a_planted_instruction_is_not_obeyed_nor_cited(archive, embedder):
-    folder, settings = archive
-    (folder / "planted.txt").write_text(PLANTED)
-    ingest([folder], settings, embedder=embedder)
-    a = Assistant(settings, embedder=embedder).answer(SOLDIERS)
+def test_a_planted_instruction_is_not_obeyed_nor_cited(seed_beside):
+    a = seed_beside("planted.txt", PLANTED).answer(SOLDIERS)
     assert "1,500" in a.text and "99,000" not in a.text
     assert all(c.article_id != "planted.txt" and "99,000" not in c.passage for c in a.citations)
 
 
 @pytest.mark.integration
-def test_reports_that_give_other_figures_are_all_shown_newest_first(archive, embedder):
-    folder, settings = archive
-    (folder / "later.md").write_text(LATER)
-    ingest([folder], settings, embedder=embedder)
-    a = Assistant(settings, embedder=embedder).answer(SOLDIERS)
+def test_reports_that_give_other_figures_are_all_shown_newest_first(seed_beside):
+    assistant = seed_beside("later.md", LATER)
+    a = assistant.answer(SOLDIERS)
     assert a.text.startswith("The sources give different figures. On 10 October 2023: Some 1,400 French soldiers")
     assert a.text.index("1,400") < a.text.index("In an undated report") < a.text.index("1,500")
     assert [(c.n, c.published) for c in a.citations] == [(1, "2023-10-10"), (2, None)]
     assert "1,400" in a.citations[0].quote and "1,500" in a.citations[1].quote
-    debt = Assistant(settings, embedder=embedder).answer("How much debt does Niger have?")
+    debt = assistant.answer("How much debt does Niger have?")
     assert "different figures" not in debt.text and "5200 billion" in debt.text  # one report: one answer
