@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.embedder import Embedder
+from ingest.index import Connection
 from ingest.loaders import discover, load_file
 from ingest.settings import Settings
 from ingest.sync import make_chunker, passage_texts
@@ -142,7 +143,7 @@ def bench_query(path: Path | None, settings: Settings) -> dict:
 def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) -> dict:
     """Search latency and memory as the archive grows, and what the first questions after another
     process's ingest cost (the running assistant rebuilds its lexical index aside meanwhile)."""
-    from .scale import synthetic_index
+    from .scale import serving_rss_mb, synthetic_index
 
     embedder = Embedder.from_settings(settings)
     _, texts = chunk_texts(path, settings, embedder)
@@ -162,10 +163,13 @@ def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) 
             lexical_mb = rss_mb() - before
             timing = latency(lambda q: assistant.search(q, k=10), questions)
             after_ingest = _first_questions_after_an_ingest(assistant, local, Path(tmp), questions)
+            assistant = None  # its lexical index too
+            Connection.close(local)  # this size's vectors leave memory before the next is built
             rows.append({"chunks": size, "build_seconds": round(build, 1), "bm25_build_seconds": round(bm25_seconds, 2),
                          "search_p50_ms": timing["p50_ms"], "search_p95_ms": timing["p95_ms"],
-                         **after_ingest, "rss_mb": round(rss_mb(), 0), "lexical_mb": round(lexical_mb, 0),
-                         "lexical_bytes_per_chunk": round(lexical_mb * 2**20 / size)})
+                         **after_ingest, "lexical_mb": round(lexical_mb, 0),
+                         "lexical_bytes_per_chunk": round(lexical_mb * 2**20 / size),
+                         "serving_rss_mb": round(serving_rss_mb(local.data_dir, questions[:10]), 0)})
     return {"rows": rows}
 
 

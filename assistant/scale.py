@@ -84,3 +84,19 @@ def peer_comparison(path: Path, settings: Settings) -> dict:
     ]
     return {"dataset": dataset.name, "questions": peer["questions"], "peer_chunks": chunks, "rows": rows,
             "answer_accuracy": ours["answer_accuracy"], "overall_accuracy": ours["overall_accuracy"]}
+
+
+def serving_rss_mb(data_dir: Path, questions: list[str]) -> float:
+    """The resident memory of a process that opens the index and answers, as `assistant serve`
+    does (measured in a process of its own: the benchmark's own holds the corpus and torch)."""
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, sys; from assistant.bench import rss_mb; from assistant import Assistant; "
+            "from ingest.settings import load_settings; "
+            "a = Assistant(load_settings(data_dir=sys.argv[1], chroma_host='', refresh_seconds=0)); a.warm_up(); "
+            "[a.answer(q) for q in json.loads(sys.argv[2])]; print(rss_mb())")
+    done = subprocess.run([sys.executable, "-c", code, str(data_dir), json.dumps(questions)],
+                          capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])

@@ -227,6 +227,17 @@ class Connection:
         log.info("the data dir %s is read-only: answering from a private copy in %s", path, copy)
         return copy / "index"
 
+    @classmethod
+    def close(cls, settings: Settings) -> None:
+        """Let go of the store's client, and its vectors in memory (benchmarks, tests)."""
+        key = str(Path(settings.data_dir).resolve()) if not settings.chroma_host else \
+            f"http://{settings.chroma_host}:{settings.chroma_port}"
+        with cls._open_lock:
+            connection = cls._open.pop(key, None)
+        if connection is not None:
+            with connection.lock:
+                connection.client.close()
+
     def reopen(self) -> None:
         if not self.embedded:
             return  # the server is the one process holding the vectors: always current
