@@ -179,8 +179,9 @@ class Retriever:
         snapshot = self.lexical.current()
         if query_vector is None:
             query_vector = self.embedder.embed([query])[0]
-        dense = self.index.query(query_vector, self.candidates, self._unneeded_as_of_dropped(snapshot, filters))
-        dense = [(chunk, score) for chunk, score in dense if filters.allows(chunk)]
+        asked, n = self._dense_filters(snapshot, filters)
+        dense = self.index.query(query_vector, n, asked)
+        dense = [(chunk, score) for chunk, score in dense if filters.allows(chunk)][:self.candidates]
         lexical = snapshot.search(query, self.candidates, filters)
         ledes = self._lede_ids(dense, lexical)
         known = {chunk.id: chunk for chunk, _ in dense}
@@ -193,14 +194,19 @@ class Retriever:
         top = diversify(fused, k, self.per_article)
         return merge_adjacent(top) if merge else top
 
-    @staticmethod
-    def _unneeded_as_of_dropped(snapshot: LexicalSnapshot, filters: Filters) -> Filters:
-        """The reference date costs Chroma a filtered search (several times slower); when no
-        article of the archive is newer it excludes nothing and is left out (and checked on the
-        results, for what arrived since the snapshot)."""
-        if filters.as_of and not (len(snapshot.days) and snapshot.days.max() > day_number(filters.as_of)):
-            return replace(filters, as_of=None)
-        return filters
+    def _dense_filters(self, snapshot: LexicalSnapshot, filters: Filters) -> tuple[Filters, int]:
+        """What Chroma is asked to filter, and for how many passages. The reference date alone
+        costs Chroma a filtered search, several times slower than a plain one; when it leaves out
+        at most half of the archive, a plain search for proportionally more passages is filtered
+        here instead (and whatever arrived since the snapshot is filtered here too)."""
+        if not filters.as_of or filters.since or filters.until or filters.articles:
+            return filters, self.candidates
+        days = snapshot.days
+        newer = float(np.mean(days > day_number(filters.as_of))) if len(days) else 0.0
+        if newer > 0.5:
+            return filters, self.candidates
+        wanted = int(np.ceil(self.candidates / (1 - newer) * 1.2)) if newer else self.candidates
+        return replace(filters, as_of=None), wanted
 
     def _lede_ids(self, dense, lexical) -> list[str]:
         """First chunks of the candidates' articles, in the order the articles first appear:
