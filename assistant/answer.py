@@ -209,9 +209,10 @@ class Assistant:
 
     def _period(self, time: TimeSense) -> tuple[str | None, str | None] | None:
         """The publication dates the question asks about. A date that no article of the archive
-        was published near ("in 1995" asked of this year's news, any date asked of an undated
-        archive) is about the events, not the reports: it filters nothing."""
-        if time.period is None:
+        was published near ("in 1995" asked of this year's news), and any date asked of an
+        archive without dates ("today" in an encyclopedia), is about the events, not the
+        reports: it filters nothing."""
+        if time.period is None or not self.retriever.dated_near(None, None):
             return None
         since, until = time.period.iso()
         if time.period.relative or self.retriever.dated_near(since, until):
