@@ -60,7 +60,7 @@ def newsroom(tmp_path_factory, embedder):
     ("What happened in July 2024?", "2024-07-01", "2024-07-31"),
     ("How large was the fire by August 9?", None, "2024-08-09"),
     ("What happened last week?", "2024-08-05", "2024-08-11"),
-    ("What happened this week?", "2024-08-12", "2024-08-16"),
+    ("What happened this week?", "2024-08-10", "2024-08-16"),
     ("What happened yesterday?", "2024-08-15", "2024-08-15"),
     ("What changed in the past month?", "2024-07-16", "2024-08-16"),
     ("What happened since 2023?", "2023-01-01", "2024-08-16"),
