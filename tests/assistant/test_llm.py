@@ -196,7 +196,7 @@ def test_openai_adapter_errors_name_the_server_and_the_fix(canned_server):
     Canned.replies = [(500, {"error": "model not loaded"})]
     with pytest.raises(LLMError, match=r"refused the request: 500"):
         OpenAIModel(canned_server).yes_probability("Is it?")
-    with pytest.raises(LLMError, match=r"did not answer.*ASSISTANT_LLM=extractive"):
+    with pytest.raises(LLMError, match=r"did not answer.*ASSISTANT_ANSWERER=extractive"):
         OpenAIModel(f"http://127.0.0.1:{free_port()}/v1", timeout=2).yes_probability("Is it?")
     with pytest.raises(LLMError, match="ASSISTANT_LLM_URL"):
         OpenAIModel("")
