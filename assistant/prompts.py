@@ -39,7 +39,3 @@ def render(name: str, **values: str) -> str:
             f"prompt '{name}': missing {sorted(missing) or 'none'}, unknown {sorted(unknown) or 'none'}"
         )
     return template.substitute(values)
-
-
-def number_passages(passages: list[str]) -> str:
-    return "\n\n".join(f"[{n}] {text}" for n, text in enumerate(passages, 1))

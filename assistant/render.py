@@ -7,9 +7,6 @@ import re
 
 from .types import Answer, Citation
 
-MARKER = re.compile(r"\[(\d+)\]")
-
-
 def chat_text(answer: Answer) -> str:
     """The answer for the chat bubble: [n] markers become links to the sources panel."""
     text = escape_markdown(answer.text)

@@ -5,7 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.prompts import PromptError, number_passages, render
+from assistant.generate import Claim
+from assistant.prompts import PromptError, render
+from assistant.types import Hit
+from assistant.written import evidence_text
 from assistant.resources import data_path
 from tests.conftest import SEED_FILE
 
@@ -13,8 +16,13 @@ GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 
 
 def seed_passages():
-    paragraphs = [p for p in SEED_FILE.read_text().split("\n") if p.strip()]
-    return number_passages(paragraphs[5:7])
+    """Two sentences of the seed as a written answer's numbered evidence."""
+    text = SEED_FILE.read_text()
+    hit = Hit(id="seed:0", article_id="seed", title="France in Niger", source=str(SEED_FILE), url=None,
+              published="2023-09-05", passage=text, start=0, end=len(text), score=1.0)
+    sentences = [p for p in text.split("\n") if p.strip()][5:7]
+    claims = [Claim(s, 0, text.index(s), text.index(s) + len(s), 0.5) for s in sentences]
+    return evidence_text(claims, [hit])
 
 
 VALUES = {
