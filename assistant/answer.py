@@ -169,8 +169,8 @@ class Assistant:
         draft = self._draft(asked, query, hits, vector, time)
         claims = verified(draft.claims, hits)
         if not claims or draft.support < self.settings.threshold:
-            asked = f" ({time.period.words})" if period else ""
-            yield reply(ABSTAIN_TEXT.format(question=question) + asked, abstained=True, support=draft.support)
+            looked_in = f" ({time.period.words})" if period else ""
+            yield reply(ABSTAIN_TEXT.format(question=question) + looked_in, abstained=True, support=draft.support)
             return
         if mode == "written" and self._generator is None:
             yield from self._written(asked, hits, draft, claims, reply)

@@ -106,7 +106,7 @@ class ExtractiveGenerator:
 
     def __init__(self, embedder: Embedder, passages: int = 4, max_claims: int = 2,
                  dense_weight: float = 0.6, follow_margin: float = 0.08, shortlist: int = 8,
-                 typed_margin: float = 0.2, candidates: int = 0, disagree_margin: float = 0.25,
+                 typed_margin: float = 0.2, candidates: int = 0, other_report_margin: float = 0.25,
                  latest_margin: float = 0.12):
         self.embedder = embedder
         self.candidates = candidates
@@ -116,7 +116,7 @@ class ExtractiveGenerator:
         self.follow_margin = follow_margin
         self.shortlist = shortlist
         self.typed_margin = typed_margin
-        self.disagree_margin = disagree_margin
+        self.other_report_margin = other_report_margin  # how close another article's sentence must come
         self.latest_margin = latest_margin
 
     def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray,
@@ -165,7 +165,7 @@ class ExtractiveGenerator:
         best: dict[str, ScoredSentence] = {}
         for x in scored:
             hit = hits[x.hit]
-            if hit.published and x.score >= scored[0].score - self.disagree_margin:
+            if hit.published and x.score >= scored[0].score - self.other_report_margin:
                 best.setdefault(hit.article_id, x)
         if len(best) < 2:
             return []
@@ -180,7 +180,7 @@ class ExtractiveGenerator:
         out = []
         for x in scored:
             article = hits[x.hit].article_id
-            if article in seen or not x.typed or x.score < best.score - self.disagree_margin:
+            if article in seen or not x.typed or x.score < best.score - self.other_report_margin:
                 continue
             claim = self._claim(x, hits)
             if disagrees(" ".join(c.text for c in claims), claim.text, question):

@@ -184,8 +184,7 @@ class OpenAIModel:
             raise LLMError(f"the LLM server at {self.url} refused the request: "
                            f"{exc.response.status_code} {exc.response.text[:200]}") from None
         except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
-            raise LLMError(f"the LLM server at {self.url} did not answer ({type(exc).__name__}: {exc}); "
-                           "start it, fix ASSISTANT_LLM_URL, or set ASSISTANT_ANSWERER=extractive") from None
+            raise self._unanswered(exc) from None
         content = ((choice.get("logprobs") or {}).get("content") or [None])[0]
         if content and content.get("top_logprobs"):
             return _yes_share({t["token"]: math.exp(t["logprob"]) for t in content["top_logprobs"]})
@@ -203,8 +202,11 @@ class OpenAIModel:
                                    f"{reply.status_code} {reply.text[:200]}")
                 yield from _sse_pieces(reply.iter_lines())
         except (httpx.HTTPError, ValueError) as exc:
-            raise LLMError(f"the LLM server at {self.url} did not answer ({type(exc).__name__}: {exc}); "
-                           "start it, fix ASSISTANT_LLM_URL, or set ASSISTANT_ANSWERER=extractive") from None
+            raise self._unanswered(exc) from None
+
+    def _unanswered(self, exc: Exception) -> LLMError:
+        return LLMError(f"the LLM server at {self.url} did not answer ({type(exc).__name__}: {exc}); "
+                        "start it, fix ASSISTANT_LLM_URL, or set ASSISTANT_ANSWERER=extractive")
 
 
 def _sse_pieces(lines) -> Iterator[str]:

@@ -124,9 +124,6 @@ class LexicalIndex:
             self.snapshot = LexicalSnapshot.build(self.index, generation, self.with_title)
             return True
 
-    def refresh(self) -> None:
-        self.rebuild()
-
 
 class Retriever:
     """Dense + lexical candidates, fused by weighted RRF, re-ranked, then spread across articles."""

@@ -54,7 +54,9 @@ document.addEventListener('click', (event) => {
 """
 
 
-def _check_date(value: str, label: str) -> str | None:
+def _check_date(value: str | None, label: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise QuestionError(f"{label} must be a date written YYYY-MM-DD, not {type(value).__name__}")
     value = (value or "").strip()
     if not value:
         return None
@@ -109,9 +111,6 @@ class ChatApp:
         """Answer one question; returns text, citations (with quotes), abstained, query and the
         reference date, or {"error": reason} when the arguments cannot be used as given."""
         try:
-            for name, value in (("since", since), ("until", until), ("as_of", as_of)):
-                if value is not None and not isinstance(value, str):
-                    raise QuestionError(f"{name} must be a date written YYYY-MM-DD, not {type(value).__name__}")
             result = self.assistant.answer(question, since=_check_date(since, "since"),
                                            until=_check_date(until, "until"), as_of=_check_date(as_of, "as_of"))
         except (QuestionError, LLMError, IndexUnavailable) as exc:

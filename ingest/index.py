@@ -179,15 +179,20 @@ class Connection:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.lock = threading.RLock()
+        self._copy: Path | None = None  # the private copy a read-only data dir is answered from
         self.client = self._client()
+
+    @staticmethod
+    def _key(settings: Settings) -> str:
+        if settings.chroma_host:
+            return f"http://{settings.chroma_host}:{settings.chroma_port}"
+        return str(Path(settings.data_dir).resolve())
 
     @classmethod
     def to(cls, settings: Settings, create: bool) -> "Connection":
-        if settings.chroma_host:
-            key = f"http://{settings.chroma_host}:{settings.chroma_port}"
-        else:
+        if not settings.chroma_host:
             check_data_dir(Path(settings.data_dir), create)
-            key = str(Path(settings.data_dir).resolve())
+        key = cls._key(settings)
         with cls._open_lock:
             if key not in cls._open:
                 cls._open[key] = cls(settings)
@@ -219,6 +224,9 @@ class Connection:
             return path
         copy = Path(tempfile.mkdtemp(prefix="assistant-readonly-"))
         atexit.register(shutil.rmtree, copy, True)
+        if self._copy is not None:  # a reopen: the copy of what was on disk before is done with
+            shutil.rmtree(self._copy, ignore_errors=True)
+        self._copy = copy
         shutil.copytree(path, copy / "index")
         for folder, _, files in os.walk(copy):
             os.chmod(folder, 0o700)
@@ -230,10 +238,8 @@ class Connection:
     @classmethod
     def close(cls, settings: Settings) -> None:
         """Let go of the store's client, and its vectors in memory (benchmarks, tests)."""
-        key = str(Path(settings.data_dir).resolve()) if not settings.chroma_host else \
-            f"http://{settings.chroma_host}:{settings.chroma_port}"
         with cls._open_lock:
-            connection = cls._open.pop(key, None)
+            connection = cls._open.pop(cls._key(settings), None)
         if connection is not None:
             with connection.lock:
                 connection.client.close()
@@ -316,18 +322,22 @@ class Index:
         with self._calling():
             return self.collection.count()
 
-    def scan(self, batch: int = 5000, include_text: bool = True) -> Iterator[list[StoredChunk]]:
-        """Every stored chunk, a batch at a time (a whole large index never sits in memory twice)."""
-        include = ["metadatas", "documents"] if include_text else ["metadatas"]
+    def _pages(self, include: list[str], batch: int = 5000) -> Iterator[dict]:
+        """The collection's rows, `batch` at a time, as Chroma returns them."""
         offset = 0
         while True:
             with self._calling():
                 got = self.collection.get(include=include, limit=batch, offset=offset)
-            docs = got.get("documents") or [None] * len(got["ids"])
-            yield [StoredChunk.from_row(i, d, m) for i, m, d in zip(got["ids"], got["metadatas"], docs)]
+            yield got
             if len(got["ids"]) < batch:
                 return
             offset += batch
+
+    def scan(self, batch: int = 5000, include_text: bool = True) -> Iterator[list[StoredChunk]]:
+        """Every stored chunk, a batch at a time (a whole large index never sits in memory twice)."""
+        for got in self._pages(["metadatas", "documents"] if include_text else ["metadatas"], batch):
+            docs = got.get("documents") or [None] * len(got["ids"])
+            yield [StoredChunk.from_row(i, d, m) for i, m, d in zip(got["ids"], got["metadatas"], docs)]
 
     def all_chunks(self, include_text: bool = True) -> list[StoredChunk]:
         return [chunk for batch in self.scan(include_text=include_text) for chunk in batch]
@@ -343,15 +353,9 @@ class Index:
     def articles(self) -> dict[str, StoredArticle]:
         """What the index holds, per article, from the chunks' metadata."""
         grouped: dict[str, list[dict]] = {}
-        offset, batch = 0, 5000
-        while True:
-            with self._calling():
-                got = self.collection.get(include=["metadatas"], limit=batch, offset=offset)
+        for got in self._pages(["metadatas"]):
             for meta in got["metadatas"]:
                 grouped.setdefault(meta["article_id"], []).append(meta)
-            if len(got["ids"]) < batch:
-                break
-            offset += batch
         return {aid: _stored_article(aid, metas) for aid, metas in grouped.items()}
 
     def query(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[tuple[StoredChunk, float]]:

@@ -28,10 +28,10 @@ class Loaded:
     problems: list[str] = field(default_factory=list)  # records skipped inside a readable file
 
 
-def discover(paths: list[Path], problems: list[str] | None = None) -> list[tuple[Path, Path]]:
+def discover(paths: list[Path], problems: list[tuple[Path, str]] | None = None) -> list[tuple[Path, Path]]:
     """Every file with an article suffix under the given paths, as (file, root) pairs, sorted.
-    A folder that cannot be listed is named in `problems` (when given) instead of being skipped
-    in silence; what is not a regular file is left for load_file to refuse."""
+    A folder that cannot be listed is added to `problems` (when given) as (folder, message)
+    instead of being skipped in silence; what is not a regular file is left for load_file to refuse."""
     found: list[tuple[Path, Path]] = []
     for path in paths:
         path = path.resolve()
@@ -44,11 +44,11 @@ def discover(paths: list[Path], problems: list[str] | None = None) -> list[tuple
     return found
 
 
-def _walk(root: Path, problems: list[str] | None):
+def _walk(root: Path, problems: list[tuple[Path, str]] | None):
     def unreadable(exc: OSError) -> None:
         if problems is not None:
-            problems.append(f"{exc.filename}: the folder cannot be read ({exc.strerror}); "
-                            "check its permissions")
+            problems.append((Path(exc.filename), f"{exc.filename}: the folder cannot be read ({exc.strerror}); "
+                             "check its permissions"))
 
     for folder, dirs, files in os.walk(root, onerror=unreadable):
         here = Path(folder)

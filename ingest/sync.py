@@ -89,8 +89,7 @@ class _Run:
         self.index = self._open_index()
         self.stored: dict[str, StoredArticle] = self.index.articles() if self.index else {}
         self.articles: dict[str, Article] = {}
-        self.troubled_sources: set[str] = set()
-        self.unreadable: list[Path] = []  # folders whose articles must not be pruned as gone
+        self.troubled: set[Path] = set()  # files and folders that failed: what they hold is never pruned
         self.to_write: list[tuple[Article, str, int]] = []
         self.also: dict[str, list[str]] = {}
         self.changed = False
@@ -109,21 +108,19 @@ class _Run:
 
     def load(self, paths: list[Path]) -> None:
         max_bytes = int(self.settings.max_file_mb * 1e6)
-        unreadable: list[str] = []
+        unreadable: list[tuple[Path, str]] = []
         files = discover(paths, unreadable)
-        for problem in unreadable:
-            folder = problem.split(": ", 1)[0]
+        for folder, problem in unreadable:
             self._fail(folder, problem)
-            self.unreadable.append(Path(folder))
         for n, (path, root) in enumerate(files, 1):
             self.progress("reading", n, len(files))
             try:
                 loaded = load_file(path, root, max_bytes)
             except LoadError as exc:
-                self._fail(str(path), str(exc))
+                self._fail(path, str(exc))
                 continue
             for problem in loaded.problems:
-                self._fail(str(path), problem)
+                self._fail(path, problem)
             for article in loaded.articles:
                 article = self._own_id(article, root)
                 if article.id in self.articles:
@@ -147,10 +144,10 @@ class _Run:
             clash = stored is not None and stored.source != article.source and Path(stored.source).exists()
         return replace(article, id=full) if clash else article
 
-    def _fail(self, source: str, message: str) -> None:
+    def _fail(self, source: Path, message: str) -> None:
         self.report.failed += 1
         self.report.errors.append(message)
-        self.troubled_sources.add(source)
+        self.troubled.add(source)
 
     def _duplicate(self, article: Article, kept_id: str) -> None:
         self.report.duplicates += 1
@@ -212,10 +209,9 @@ class _Run:
 
     def prune(self, roots: list[Path]) -> None:
         for aid, stored in self.stored.items():
-            if aid in self.articles or aid in self.report.duplicate_of or stored.source in self.troubled_sources:
-                continue
             source = Path(stored.source)
-            if any(source.is_relative_to(folder) for folder in self.unreadable):
+            if aid in self.articles or aid in self.report.duplicate_of or any(
+                    source.is_relative_to(troubled) for troubled in self.troubled):
                 continue
             under_root = any(source == r or source.is_relative_to(r) for r in roots)
             if under_root or not source.exists():
