@@ -8,9 +8,9 @@ from datetime import date
 from functools import cached_property
 from typing import Iterator
 
-from ingest.embedder import Embedder
+from ingest.embedder import Encoder, encoder_from_settings
 from ingest.index import Index
-from ingest.settings import Settings, load_settings
+from .settings import Settings, load_settings
 
 from .compose import WrittenText, compose, compose_disagreement, compose_timeline
 from .condense import condense, content_words
@@ -64,18 +64,18 @@ class Assistant:
     """Wires the embedder, the index, the retriever and the generator chosen by settings."""
 
     def __init__(self, settings: Settings | None = None, generator: Generator | None = None,
-                 embedder: Embedder | None = None):
+                 embedder: Encoder | None = None):
         self.settings = settings or load_settings()
         self._generator = generator
         self._embedder = embedder
 
     @cached_property
-    def embedder(self) -> Embedder:
-        return self._embedder or Embedder.from_settings(self.settings)
+    def embedder(self) -> Encoder:
+        return self._embedder or encoder_from_settings(self.settings)
 
     @cached_property
     def index(self) -> Index:
-        return Index(self.settings, self.embedder.name, self.embedder.dimension)
+        return Index(self.settings, self.embedder)
 
     @cached_property
     def retriever(self) -> Retriever:

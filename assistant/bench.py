@@ -13,16 +13,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.embedder import Embedder
+from ingest.embedder import Encoder, encoder_from_settings, open_encoder
 from ingest.index import Connection
 from ingest.loaders import discover, load_file
-from ingest.settings import Settings
+from .settings import Settings
 from ingest.sync import make_chunker, passage_texts
 
 from .answer import Assistant
 
 
-def machine(embedder: Embedder) -> dict:
+def machine(embedder: Encoder) -> dict:
     import torch
 
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
@@ -47,14 +47,14 @@ def timed_command(args: list[str], env: dict | None = None) -> tuple[float, str]
     return time.perf_counter() - started, done.stdout
 
 
-def chunk_texts(path: Path, settings: Settings, embedder: Embedder) -> tuple[int, list[str]]:
+def chunk_texts(path: Path, settings: Settings, embedder: Encoder) -> tuple[int, list[str]]:
     """The texts ingest would embed for the articles under `path`."""
     chunker = make_chunker(embedder, settings)
     articles = [a for file, root in discover([path]) for a in load_file(file, root, 10**9).articles]
     return len(articles), [t for a in articles for t in passage_texts(embedder, a, chunker.chunk(a))]
 
 
-def encode_rate(embedder: Embedder, texts: list[str]) -> float:
+def encode_rate(embedder: Encoder, texts: list[str]) -> float:
     """Texts per second the embedder encodes, warmed up first."""
     embedder.embed(texts[:32])
     started = time.perf_counter()
@@ -63,12 +63,14 @@ def encode_rate(embedder: Embedder, texts: list[str]) -> float:
 
 
 def bench_ingest(path: Path, settings: Settings, sample: int = 1500) -> dict:
-    embedder = Embedder.from_settings(settings)
+    embedder = encoder_from_settings(settings)
     articles, texts = chunk_texts(path, settings, embedder)
     probe = texts[:sample]
     raw_rate = encode_rate(embedder, probe)
     torch_rate = raw_rate if embedder.backend == "torch" else encode_rate(
-        Embedder(embedder.model_path, embedder.batch_size, embedder.precision, "torch"), probe)
+        open_encoder(embedder.model_path, embedder.batch_size, embedder.precision, "torch"), probe)
+    full_rate = raw_rate if embedder.variant == "full" else encode_rate(
+        open_encoder(embedder.model_path, embedder.batch_size, embedder.precision, "onnx"), probe)
     with tempfile.TemporaryDirectory(prefix="assistant-bench-") as tmp:
         cli = [sys.executable, "-m", "assistant.cli", "--data-dir", str(Path(tmp) / "index"), "ingest",
                str(path), "--json", "--quiet"]
@@ -84,7 +86,8 @@ def bench_ingest(path: Path, settings: Settings, sample: int = 1500) -> dict:
         "ingest_wall_seconds": round(first_wall, 1), "chunks_per_second": round(rate, 1),
         "raw_encode_chunks_per_second": round(raw_rate, 1), "throughput_ratio": round(rate / raw_rate, 3),
         "embedder_backend": embedder.backend, "torch_encode_chunks_per_second": round(torch_rate, 1),
-        "encode_ratio_vs_torch": round(raw_rate / torch_rate, 3),
+        "encode_ratio_vs_torch": round(raw_rate / torch_rate, 3), "embedder_variant": embedder.variant,
+        "encode_ratio_vs_full": round(raw_rate / full_rate, 3),
         "reingest_wall_seconds": round(again_wall, 1), "reingest_ratio": round(again_wall / first_wall, 3),
         "peer_chunks": peer["chunks"], "peer_wall_seconds": round(peer_wall, 1),
         "wall_ratio_vs_peer": round(first_wall / peer_wall, 3),
@@ -145,7 +148,7 @@ def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) 
     process's ingest cost (the running assistant rebuilds its lexical index aside meanwhile)."""
     from .scale import serving_rss_mb, synthetic_index
 
-    embedder = Embedder.from_settings(settings)
+    embedder = encoder_from_settings(settings)
     _, texts = chunk_texts(path, settings, embedder)
     base_texts = texts[:1000]
     base = embedder.embed(base_texts)
@@ -289,7 +292,7 @@ def main(args, settings: Settings) -> int:
                "load": bench_load}
     if args.what != "query" and args.path is None:
         raise FileNotFoundError(f"bench {args.what} needs a PATH of articles or a data set")
-    embedder = Embedder.from_settings(settings)
+    embedder = encoder_from_settings(settings)
     info = machine(embedder)
     print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()))
     result = runners[args.what](args.path, settings)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ingest.index import IndexUnavailable
 from ingest.loaders import LoadError
-from ingest.settings import load_settings
+from .settings import load_settings
 
 from .answer import QuestionError
 from .llm import LLMError

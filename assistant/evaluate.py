@@ -13,7 +13,7 @@ import numpy as np
 
 from ingest import ingest
 from ingest.loaders import load_file
-from ingest.settings import Settings
+from .settings import Settings
 
 from .answer import Assistant
 from .datasets import Dataset, Question, load_dataset, write_corpus

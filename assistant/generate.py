@@ -10,7 +10,7 @@ from typing import Protocol
 import numpy as np
 
 from ingest.chunking import sentence_spans
-from ingest.embedder import Embedder
+from ingest.embedder import Encoder
 
 from .prompts import render
 from .sources import disagrees
@@ -104,7 +104,7 @@ class ExtractiveGenerator:
     `candidates` best sentences, each scored (and halved) as if it alone were the answer.
     """
 
-    def __init__(self, embedder: Embedder, passages: int = 4, max_claims: int = 2,
+    def __init__(self, embedder: Encoder, passages: int = 4, max_claims: int = 2,
                  dense_weight: float = 0.6, follow_margin: float = 0.08, shortlist: int = 8,
                  typed_margin: float = 0.2, candidates: int = 0, other_report_margin: float = 0.25,
                  latest_margin: float = 0.12):

@@ -50,9 +50,9 @@ class EmbeddingReranker:
     `depth` hits; its order and the fused order are combined by reciprocal rank."""
 
     def __init__(self, model_path: str | Path, depth: int = 20, precision: str = "auto"):
-        from ingest.embedder import Embedder
+        from ingest.embedder import open_encoder
 
-        self.embedder = Embedder(model_path, batch_size=16, precision=precision)
+        self.embedder = open_encoder(model_path, batch_size=16, precision=precision)
         self.depth = depth
 
     def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:

@@ -12,7 +12,7 @@ from itertools import zip_longest
 import numpy as np
 
 from ingest.chunking import embedding_text
-from ingest.embedder import Embedder
+from ingest.embedder import Encoder
 from ingest.index import Filters, Index, StoredChunk, day_number
 
 from .rerank import RRF_K, Reranker
@@ -128,7 +128,7 @@ class LexicalIndex:
 class Retriever:
     """Dense + lexical candidates, fused by weighted RRF, re-ranked, then spread across articles."""
 
-    def __init__(self, index: Index, embedder: Embedder, reranker: Reranker | None = None,
+    def __init__(self, index: Index, embedder: Encoder, reranker: Reranker | None = None,
                  dense_weight: float = 1.0, lexical_weight: float = 1.0, candidates: int = 50,
                  per_article: int = 2, rrf_k: int = RRF_K, lede_weight: float = 0.0,
                  lexical_title: bool = True):

@@ -8,20 +8,20 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.embedder import Embedder
+from ingest.embedder import Encoder, encoder_from_settings
 from ingest.index import Index, chunk_metadata
 from ingest.models import Article, Passage
-from ingest.settings import Settings
+from .settings import Settings
 
 CHUNKS_PER_ARTICLE = 10
 
 
-def synthetic_index(settings: Settings, embedder: Embedder, texts: list[str], vectors: np.ndarray,
+def synthetic_index(settings: Settings, embedder: Encoder, texts: list[str], vectors: np.ndarray,
                     size: int, seed: int = 7) -> float:
     """`size` chunks mixed from real ones (text halves, vectors blended plus noise); returns seconds."""
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
-    index = Index(settings, embedder.name, embedder.dimension, create=True)
+    index = Index(settings, embedder, create=True)
     step = 5000
     for lo in range(0, size, step):
         n = min(step, size - lo)
@@ -66,7 +66,7 @@ def peer_comparison(path: Path, settings: Settings) -> dict:
     ours = metrics(outcomes, settings.threshold)
     with tempfile.TemporaryDirectory(prefix="assistant-peer-") as tmp:
         started = time.perf_counter()
-        store, chunks = build(dataset.records, Path(tmp) / "peer", str(Embedder.from_settings(settings).model_path))
+        store, chunks = build(dataset.records, Path(tmp) / "peer", str(encoder_from_settings(settings).model_path))
         peer_seconds = time.perf_counter() - started
 
         def peer_hits(q):
@@ -94,7 +94,7 @@ def serving_rss_mb(data_dir: Path, questions: list[str]) -> float:
     import sys
 
     code = ("import json, sys; from assistant.bench import rss_mb; from assistant import Assistant; "
-            "from ingest.settings import load_settings; "
+            "from .settings import load_settings; "
             "a = Assistant(load_settings(data_dir=sys.argv[1], chroma_host='', refresh_seconds=0)); a.warm_up(); "
             "[a.answer(q) for q in json.loads(sys.argv[2])]; print(rss_mb())")
     done = subprocess.run([sys.executable, "-c", code, str(data_dir), json.dumps(questions)],

@@ -11,7 +11,7 @@ import gradio as gr
 
 from ingest.index import IndexUnavailable
 from ingest.loaders import SUFFIXES
-from ingest.settings import Settings
+from .settings import Settings
 
 from . import library
 from .answer import Assistant, QuestionError

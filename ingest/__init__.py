@@ -2,7 +2,7 @@
 
 from .loaders import LoadError
 from .models import Article, Passage
-from .settings import Settings, load_settings
+from .settings import IngestSettings, load_settings
 from .sync import IngestReport, ingest
 
-__all__ = ["Article", "IngestReport", "LoadError", "Passage", "Settings", "ingest", "load_settings"]
+__all__ = ["Article", "IngestReport", "IngestSettings", "LoadError", "Passage", "ingest", "load_settings"]

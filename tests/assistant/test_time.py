@@ -10,7 +10,7 @@ import pytest
 from assistant import Assistant, QuestionError
 from assistant.when import read_time
 from ingest import ingest
-from ingest.settings import load_settings
+from assistant.settings import load_settings
 
 AS_OF = date(2024, 8, 16)  # a Friday
 

@@ -28,7 +28,7 @@ Observers planted <img src=x onerror="window.__xss='img'"> and <script>window.__
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, embedder):
-    from ingest.settings import load_settings
+    from assistant.settings import load_settings
 
     root = tmp_path_factory.mktemp("web")
     articles = root / "articles"

@@ -1,14 +1,15 @@
-"""The embedding model behind both backends: the same vectors, an export made once, clear failures."""
+"""The embedding model behind both adapters: the same vectors, an export made once, clear failures."""
 
 from __future__ import annotations
-
-import numpy as np
-import pytest
 
 import itertools
 import random
 
-from ingest.embedder import RUN_COST_TOKENS, Embedder, FileTokenizer, length_batches, resolve_backend
+import numpy as np
+import pytest
+
+from ingest.embedder import (RUN_COST_TOKENS, FileTokenizer, OnnxEncoder, TorchEncoder, length_batches,
+                             open_encoder, resolve_backend)
 
 TEXTS = [
     "Currently, some 1,500 French soldiers are deployed in the country.",
@@ -17,12 +18,13 @@ TEXTS = [
 ]
 
 
+@pytest.mark.integration
 def test_onnx_and_torch_give_the_same_vectors(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    onnx = Embedder(backend="onnx")
+    onnx = open_encoder(backend="onnx")
     by_onnx = onnx.embed(TEXTS)
-    assert onnx.session is not None and onnx.backend == "onnx"
-    by_torch = Embedder(backend="torch").embed(TEXTS)
+    assert isinstance(onnx, OnnxEncoder) and onnx.backend == "onnx"
+    by_torch = open_encoder(backend="torch").embed(TEXTS)
     assert by_onnx.shape == by_torch.shape == (3, 384)
     assert np.abs(by_onnx - by_torch).max() < 1e-4  # the long text is cut at the same token
     assert np.allclose(np.linalg.norm(by_onnx, axis=1), 1.0, atol=1e-5)
@@ -49,9 +51,10 @@ def test_length_batches_are_the_cheapest_split_within_the_batch_size():
         assert run_cost(lengths, runs) == cheapest
 
 
+@pytest.mark.integration
 def test_texts_embedded_together_get_the_vectors_they_get_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    embedder = Embedder(backend="onnx")
+    embedder = open_encoder(backend="onnx")
     texts = TEXTS + ["Niger owes 5200 billion CFA francs, the minister said on Tuesday in Niamey.", "Bases?"]
     together = embedder.embed(texts)
     alone = np.vstack([embedder.embed([t]) for t in texts])
@@ -59,44 +62,71 @@ def test_texts_embedded_together_get_the_vectors_they_get_alone(tmp_path, monkey
     assert np.abs(together - alone).max() < 1e-5
 
 
+@pytest.mark.integration
 def test_the_export_is_made_once_and_reused(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    Embedder(backend="onnx").embed(TEXTS[:1])
+    open_encoder(backend="onnx").embed(TEXTS[:1])
     (exported,) = (tmp_path / "assistant" / "onnx").glob("*.onnx")
     made = exported.stat().st_mtime_ns
-    again = Embedder(backend="onnx")
+    again = open_encoder(backend="onnx")
     again.embed(TEXTS[:1])
     assert exported.stat().st_mtime_ns == made and again.backend == "onnx"
     assert list((tmp_path / "assistant" / "onnx").iterdir()) == [exported]  # no partial files left
 
 
+@pytest.mark.integration
 def test_a_failed_export_falls_back_to_torch_unless_onnx_was_asked_for(tmp_path, monkeypatch, caplog):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("the cache cannot be made here")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
-    auto = Embedder(backend="auto", precision="fp32")
+    auto = open_encoder(backend="auto", precision="fp32")
     vectors = auto.embed(TEXTS[:1])
-    assert auto.backend == "torch" and vectors.shape == (1, 384)
+    assert isinstance(auto, TorchEncoder) and vectors.shape == (1, 384)
     assert "embedding with torch" in caplog.text
     with pytest.raises(RuntimeError, match="ASSISTANT_EMBED_BACKEND=torch"):
-        Embedder(backend="onnx").embed(TEXTS[:1])
+        open_encoder(backend="onnx")
+    with pytest.raises(RuntimeError, match="ASSISTANT_EMBED_VARIANT=full"):
+        open_encoder(variant="int8")
 
 
 def test_backend_choice():
     assert resolve_backend("auto", "bf16") == "torch"
     assert resolve_backend("auto", "fp32") == "onnx"
     assert resolve_backend("torch", "fp32") == "torch"
+    assert resolve_backend("auto", "bf16", "int8") == "onnx"  # int8 runs only on ONNX Runtime
     with pytest.raises(ValueError, match="not one of auto, onnx, torch"):
         resolve_backend("tensorrt", "fp32")
+    with pytest.raises(ValueError, match="not one of full, int8"):
+        resolve_backend("auto", "fp32", "int4")
+    with pytest.raises(ValueError, match="ASSISTANT_EMBED_BACKEND=onnx"):
+        resolve_backend("torch", "fp32", "int8")
 
 
+def test_a_missing_model_folder_is_named_with_the_setting_to_fix(tmp_path):
+    with pytest.raises(FileNotFoundError, match=f"{tmp_path / 'nowhere'}.*ASSISTANT_EMBEDDING_MODEL"):
+        open_encoder(tmp_path / "nowhere")
+
+
+@pytest.mark.integration
+def test_the_int8_variant_is_quantized_once_and_stays_close_to_the_full_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    full, int8 = open_encoder(backend="onnx"), open_encoder(variant="int8")
+    assert (full.variant, int8.variant) == ("full", "int8") and int8.export != full.export
+    texts = TEXTS[:2] + ["Niger owes 5200 billion CFA francs, the minister said on Tuesday in Niamey."]
+    agreement = (full.embed(texts) * int8.embed(texts)).sum(axis=1)
+    assert agreement.min() > 0.95 and agreement.max() < 1 - 1e-6  # close ("Who?": 0.97), not the same model
+    exports = sorted(p.name for p in (tmp_path / "assistant" / "onnx").iterdir())
+    assert len(exports) == 2 and exports[0].endswith("-int8.onnx")
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize("backend", ["onnx", "torch"])
 def test_threads_counting_tokens_and_embedding_at_once_do_not_corrupt_each_other(backend):
     """The web chat ingests an upload (token counts, no truncation) while it answers (embedding,
     truncated and padded): both share one tokenizer."""
     import threading
 
-    model = Embedder(backend=backend, precision="fp32")
+    model = open_encoder(backend=backend, precision="fp32")
     texts = [f"French soldiers in Niger number about {k},500, officials said. " * k for k in range(1, 30)]
     expected_vectors, expected_counts = model.embed(texts[:6]), model.count_tokens(texts)
     errors, results = [], []
@@ -127,20 +157,19 @@ TRICKY = TEXTS + [
 ]
 
 
-def test_with_an_export_cached_the_tokenizer_file_gives_the_models_own_tokens(tmp_path, monkeypatch):
+@pytest.mark.integration
+def test_the_tokenizer_file_gives_the_models_own_tokens(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    own = Embedder(backend="onnx")
-    own.model  # the sentence-transformers model and its tokenizer
-    own.embed(TEXTS[:1])  # exports
-    light = Embedder(backend="onnx")
-    assert isinstance(light.tokenizer, FileTokenizer) and light._model is None
+    own = open_encoder(backend="torch", precision="fp32")  # the sentence-transformers model's tokenizer
+    light = open_encoder(backend="onnx")
+    assert isinstance(light.tokenizer, FileTokenizer)
     assert light.max_tokens == own.max_tokens and light.dimension == own.dimension
     assert light.count_tokens(TRICKY) == own.count_tokens(TRICKY)
     assert [light.token_spans(t) for t in TRICKY] == [own.token_spans(t) for t in TRICKY]
-    assert np.abs(light.embed(TRICKY) - own.embed(TRICKY)).max() < 1e-6
-    assert light._model is None  # torch never loaded
+    assert np.abs(light.embed(TRICKY) - own.embed(TRICKY)).max() < 1e-4
 
 
+@pytest.mark.integration
 def test_a_command_with_the_export_cached_never_imports_torch(tmp_path):
     import json
     import os
@@ -148,7 +177,7 @@ def test_a_command_with_the_export_cached_never_imports_torch(tmp_path):
     import sys
 
     env = os.environ | {"XDG_CACHE_HOME": str(tmp_path), "ASSISTANT_EMBED_BACKEND": "onnx"}
-    script = ("import json, sys; from ingest.embedder import Embedder; e = Embedder(backend='onnx'); "
+    script = ("import json, sys; from ingest.embedder import open_encoder; e = open_encoder(backend='onnx'); "
               "v = e.embed(['Who is the French ambassador?']); "
               "print(json.dumps([v.tolist(), e.count_tokens(['Niger owes 5200 billion']), 'torch' in sys.modules]))")
     runs = [json.loads(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,

@@ -8,13 +8,14 @@ import pytest
 from ingest import ingest
 from ingest.index import Index, ModelMismatch
 from tests.conftest import SEED_FILE
+from tests.fakes import WordEncoder
 
 pytestmark = pytest.mark.integration
 
 
 def state(settings, embedder):
     """Every chunk in the index as id -> (article hash, text)."""
-    index = Index(settings, embedder.name, embedder.dimension)
+    index = Index(settings, embedder)
     return {c.id: (c.hash, c.text) for c in index.all_chunks()}
 
 
@@ -132,7 +133,7 @@ def test_near_duplicate_story_is_indexed_once(seed_copy, settings, embedder):
     report = ingest([seed_copy], settings, embedder=embedder)
     assert (report.added, report.duplicates) == (1, 1)
     assert report.duplicate_of == {"wire-copy.txt": SEED_FILE.name}
-    chunks = Index(settings, embedder.name, embedder.dimension).all_chunks()
+    chunks = Index(settings, embedder).all_chunks()
     assert {c.article_id for c in chunks} == {SEED_FILE.name}
     assert all(c.also_sources == (str(seed_copy / "wire-copy.txt"),) for c in chunks)
 
@@ -163,8 +164,8 @@ def test_a_run_killed_midway_then_rerun_ends_as_an_uninterrupted_run(seed_copy, 
 
 def test_another_model_is_refused_with_a_clear_message(seed_copy, settings, embedder):
     ingest([seed_copy], settings, embedder=embedder)
-    with pytest.raises(ModelMismatch, match="built with the embedding model .* not 'other-model'"):
-        Index(settings, "other-model", 768)
+    with pytest.raises(ModelMismatch, match="built with the embedding model .* not 'word-hash'"):
+        Index(settings, WordEncoder())
 
 
 def test_cli_json_summary_is_the_last_line(seed_copy, settings, capsys):

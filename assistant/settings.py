@@ -1,0 +1,102 @@
+"""Every setting of the assistant: ingest's (where the index lives, how articles become passages)
+and the answerer's, the language model's and the web chat's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from ingest.settings import IngestSettings
+
+
+class Settings(IngestSettings):
+    """Every knob of the assistant; each may be set as ASSISTANT_<NAME> or in a .env file."""
+
+    answerer: Literal["extractive", "checked", "written"] | None = Field(
+        None, description="How answers are made. extractive: quoted sentences, no language model. "
+        "checked: the same quotes, each judged by a language model before it is given. written: a "
+        "language model writes a short answer from numbered evidence sentences, and every sentence "
+        "is checked against what it cites before it is shown. Default: checked when ASSISTANT_LLM "
+        "is set, else extractive.",
+    )
+    llm: Literal["extractive", "local", "openai"] | None = Field(
+        None, description="The language model behind checked and written answers. local: a GGUF "
+        "run in-process by llama.cpp; openai: an OpenAI-compatible server (llm_url). Setting it "
+        "alone (the older way) asks for checked answers.",
+    )
+    llm_model: str | None = Field(
+        None, description="local: a GGUF file, or qwen2.5-coder-1.5b (default) or qwen2.5-0.5b, "
+        "assembled from their PyPI parts; openai: the model name the server serves.",
+    )
+    llm_url: str | None = Field(
+        None, description="Base URL of the OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1."
+    )
+    llm_api_key: str | None = Field(None, description="API key for the server, if it wants one.")
+    llm_timeout: float = Field(60.0, description="Seconds to wait for the server's answer.")
+    llm_threads: int | None = Field(None, description="CPU threads for the local model (default: all).")
+    llm_weight: float = Field(
+        0.6, description="Share of the model's yes/no judgement in an answer's support when the "
+        "answer is checked (the rest is the extractive score).",
+    )
+    llm_candidates: int = Field(
+        3, ge=1, le=8, description="How many of the likeliest sentences the model checks, one "
+        "prompt each, when an answer is checked (fewer: faster, and fewer right answers found).",
+    )
+    written_evidence: int = Field(
+        6, ge=1, le=12, description="How many of the likeliest sentences a written answer is written "
+        "from (numbered in the prompt, each with its article's title and date).",
+    )
+    checked_threshold: float = Field(
+        0.60, description="Minimum support for an answer checked by a model (llm local or openai). "
+        "Chosen on the squad2-dev curve: see README.",
+    )
+    reranker: Literal["none", "cross-encoder", "bi-encoder"] = Field(
+        "none", description="Re-ranking stage applied after fusion: a local CrossEncoder, or a "
+        "larger sentence-transformers bi-encoder whose order is fused with ours. Off by default: "
+        "see README for what all-mpnet-base-v2 did on the dev sets.",
+    )
+    reranker_model: str | None = Field(
+        None, description="Local model folder for the re-ranking stage."
+    )
+    lexical_weight: float = Field(
+        1.0, description="Weight of the BM25 ranking against the dense one (1.0) in the fusion."
+    )
+    lede_weight: float = Field(
+        0.5, description="Weight of the lede prior: the first chunk of every candidate article "
+        "joins the fusion as a third ranking (news puts key facts first); 0 turns it off.",
+    )
+    abstain_threshold: float = Field(
+        0.45, description="Minimum support (the best sentence's score, 0..1) for an answer; below "
+        "it the assistant abstains. Chosen on the pooled dev-set curve: see README."
+    )
+    auth: str | None = Field(
+        None, description="Web chat login as 'user:password'; unset means no login."
+    )
+    auth_file: Path | None = Field(
+        None, description="A file of 'user:password' lines for the web chat login."
+    )
+    refresh_seconds: float = Field(
+        2.0, description="How often a running assistant looks for articles other processes ingested "
+        "(a new lexical index is built aside and swapped in; the embedded store is reopened); 0: never.",
+    )
+    ui_concurrency: int = Field(2, description="Questions the web chat answers at once.")
+    upload_max_mb: float = Field(20.0, description="Largest file the web chat accepts.")
+
+    @property
+    def answerer_mode(self) -> str:
+        if self.answerer:
+            return self.answerer
+        return "checked" if self.llm in ("local", "openai") else "extractive"
+
+    @property
+    def threshold(self) -> float:
+        """The support an answer needs: checked answers mix in the model's judgement, so they
+        have their own threshold."""
+        return self.checked_threshold if self.answerer_mode == "checked" else self.abstain_threshold
+
+
+def load_settings(**overrides) -> Settings:
+    """Build settings from the environment and .env, with explicit overrides on top."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
