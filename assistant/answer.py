@@ -13,13 +13,14 @@ from ingest.index import Index
 from .settings import Settings, load_settings
 
 from .compose import WrittenText, compose, compose_disagreement, compose_timeline
-from .condense import condense, content_words
+from .condense import condense
 from .generate import CheckedGenerator, Draft, ExtractiveGenerator, Generator
 from .llm import from_settings as model_from_settings
 from .rerank import CrossEncoderReranker, EmbeddingReranker
 from .retrieve import Filters, Retriever
 from .sources import addresses_the_assistant
 from .types import Answer, Hit
+from .rules import coverage_terms
 from .verify import verified
 from .when import TimeSense, as_date, read_time
 from .written import WrittenAnswerer
@@ -220,12 +221,11 @@ class Assistant:
         return None
 
     def _draft(self, question: str, query: str, hits: list[Hit], vector, time: TimeSense) -> Draft:
-        """The topic a follow-up borrowed helps find passages; the terms quoted sentences must
-        cover are the question's own whenever it says enough on its own."""
+        """The generator's draft, with the terms quoted sentences must cover chosen by
+        `rules.coverage_terms`."""
         if not hits:
             return Draft([], 0.0)
-        terms = question if query != question and len(content_words(question)) >= 2 else query
-        return self.generator.draft(question, terms, hits, vector, time)
+        return self.generator.draft(question, coverage_terms(question, query), hits, vector, time)
 
     def answer(self, question: str, history: list[tuple[str, str]] | None = None, **filters) -> Answer:
         final = None

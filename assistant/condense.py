@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import re
+from .rules import WORD, content_words
 
-WORD = re.compile(r"[\w'’-]+")
 FOLLOW_UP_OPENERS = ("and ", "what about", "how about", "also", "but ", "so ", "then ", "why?", "how?")
 ANAPHORA = {"it", "its", "they", "them", "their", "theirs", "there", "that", "those", "these",
             "this", "he", "him", "his", "she", "her", "hers", "one", "ones", "same"}
-STOP = {
-    "a", "an", "the", "and", "or", "but", "so", "then", "also", "of", "in", "on", "at", "to",
-    "for", "from", "by", "with", "about", "as", "is", "are", "was", "were", "be", "been", "do",
-    "does", "did", "has", "have", "had", "what", "which", "who", "whom", "whose", "when",
-    "where", "why", "how", "many", "much", "there", "it", "its", "they", "them", "their", "that",
-    "those", "these", "this", "he", "him", "his", "she", "her", "can", "could", "would",
-    "should", "will", "any", "some", "more", "most", "other", "tell", "me", "us", "we", "you",
-    "i", "my", "our", "your", "please", "not", "no", "yes", "if", "than", "too", "very",
-}
-
-
-def content_words(text: str) -> list[str]:
-    words = [w.strip("'’-") for w in WORD.findall(text)]
-    return [w for w in words if w and w.lower() not in STOP]
 
 
 def is_follow_up(question: str) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -16,12 +14,10 @@ from .prompts import render
 from .sources import disagrees
 from .types import Hit
 from .when import TimeSense
-from .verify import missing_names, negation_unmatched, term_set, term_sets
-
-
-# Evidence that never names what the question names, or never negates what it asks negated,
-# rarely answers it: its support is scaled down by this.
-UNGROUNDED_FACTOR = 0.5
+from .rules import (FOLLOW_MARGIN, LATEST_MARGIN, MIN_SENTENCE_CHARS, NUMBER, OTHER_REPORT_MARGIN,
+                    SHORTLIST, TYPED_BONUS, TYPED_MARGIN, answer_type, coverage, grounded_score, has_type,
+                    sentence_score)
+from .terms import term_set, term_sets
 
 
 @dataclass(frozen=True)
@@ -50,35 +46,6 @@ class Generator(Protocol):
               time: TimeSense | None = None) -> Draft: ...
 
 
-NUMBER = re.compile(r"\d")
-YEAR_OR_DATE = re.compile(
-    r"\b(1[5-9]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|"
-    r"October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
-)
-NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+")
-
-
-def answer_type(question: str) -> re.Pattern | None:
-    """What the answer should contain, judged from the question's wording."""
-    q = question.lower()
-    if re.search(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (percentage|number|amount)\b|"
-                 r"\bwhat (is|was|are|were) the (\w+ )?(figure|tally|toll|number|total)\b", q):
-        return NUMBER
-    if re.search(r"\bwhen\b|\bwhat (year|date|day|month)\b", q):
-        return YEAR_OR_DATE
-    if re.search(r"\bwho\b|\bwhose\b", q):
-        return NAME
-    return None
-
-
-def has_type(text: str, wants: re.Pattern | None, question: str = "") -> float:
-    """1.0 when `text` holds what the question asks for (a name not already in the question)."""
-    if wants is None:
-        return 0.0
-    asked = {w.lower() for w in re.findall(r"\w+", question)}
-    return 1.0 if any(m.group(0).lower() not in asked for m in wants.finditer(text)) else 0.0
-
-
 def close_to_best(ranked: list, n: int, margin: float) -> list:
     """The first `n` of a best-first list whose score is within `margin` of the best's."""
     return [x for x in ranked[:n] if x.score >= ranked[0].score - margin]
@@ -104,20 +71,11 @@ class ExtractiveGenerator:
     `candidates` best sentences, each scored (and halved) as if it alone were the answer.
     """
 
-    def __init__(self, embedder: Encoder, passages: int = 4, max_claims: int = 2,
-                 dense_weight: float = 0.6, follow_margin: float = 0.08, shortlist: int = 8,
-                 typed_margin: float = 0.2, candidates: int = 0, other_report_margin: float = 0.25,
-                 latest_margin: float = 0.12):
+    def __init__(self, embedder: Encoder, passages: int = 4, max_claims: int = 2, candidates: int = 0):
         self.embedder = embedder
         self.candidates = candidates
         self.passages = passages
         self.max_claims = max_claims
-        self.dense_weight = dense_weight
-        self.follow_margin = follow_margin
-        self.shortlist = shortlist
-        self.typed_margin = typed_margin
-        self.other_report_margin = other_report_margin  # how close another article's sentence must come
-        self.latest_margin = latest_margin
 
     def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray,
               time: TimeSense | None = None) -> Draft:
@@ -129,15 +87,12 @@ class ExtractiveGenerator:
         wants = answer_type(question)
         texts = [hits[h].passage[s:e] for h, s, e in sentences]
         typed = [has_type(t, wants, question) for t in texts]
-        coverage = [self._coverage(q_terms, terms) + 0.1 * k for terms, k in zip(term_sets(texts), typed)]
-        # Embedding every sentence costs ~4 ms each: only the lexically likeliest are embedded.
-        shortlist = sorted(range(len(texts)), key=lambda i: (-coverage[i], sentences[i][0]))[: self.shortlist]
+        covered = [coverage(q_terms, terms) + TYPED_BONUS * k for terms, k in zip(term_sets(texts), typed)]
+        # Embedding a sentence costs ~4 ms: only the lexically likeliest are embedded.
+        shortlist = sorted(range(len(texts)), key=lambda i: (-covered[i], sentences[i][0]))[:SHORTLIST]
         dense = self.embedder.embed([texts[i] for i in shortlist]) @ query_vector
-        scored = sorted(
-            (ScoredSentence(*sentences[i], self.dense_weight * float(d) + (1 - self.dense_weight) * coverage[i],
-                            bool(typed[i])) for i, d in zip(shortlist, dense)),
-            key=lambda x: -x.score,
-        )
+        scored = sorted((ScoredSentence(*sentences[i], sentence_score(float(d), covered[i]), bool(typed[i]))
+                         for i, d in zip(shortlist, dense)), key=lambda x: -x.score)
         claims = [self._claim(x, hits) for x in self._pick(scored)]  # the first is scored[0]
         if time is not None and time.developed:
             claims = self._timeline(scored, hits) or claims
@@ -152,7 +107,7 @@ class ExtractiveGenerator:
         """For a question about the latest state: of the sentences nearly as likely as the best
         (holding what is asked, when it asks for a figure, date or name), the newest report's;
         an undated article never wins over a dated one."""
-        near = [x for x in scored if x.score >= scored[0].score - self.latest_margin and (x.typed or not typed)
+        near = [x for x in scored if x.score >= scored[0].score - LATEST_MARGIN and (x.typed or not typed)
                 and hits[x.hit].published]
         if not near:
             return []
@@ -165,7 +120,7 @@ class ExtractiveGenerator:
         best: dict[str, ScoredSentence] = {}
         for x in scored:
             hit = hits[x.hit]
-            if hit.published and x.score >= scored[0].score - self.other_report_margin:
+            if hit.published and x.score >= scored[0].score - OTHER_REPORT_MARGIN:
                 best.setdefault(hit.article_id, x)
         if len(best) < 2:
             return []
@@ -180,7 +135,7 @@ class ExtractiveGenerator:
         out = []
         for x in scored:
             article = hits[x.hit].article_id
-            if article in seen or not x.typed or x.score < best.score - self.other_report_margin:
+            if article in seen or not x.typed or x.score < best.score - OTHER_REPORT_MARGIN:
                 continue
             claim = self._claim(x, hits)
             if disagrees(" ".join(c.text for c in claims), claim.text, question):
@@ -194,22 +149,18 @@ class ExtractiveGenerator:
 
     @staticmethod
     def _grounded(question: str, query: str, claim: Claim, hits: list[Hit]) -> Claim:
-        """The claim with its score halved when its passage never names what the question names,
-        and halved again when the question asks what did not happen and the claim negates nothing."""
-        hit, score = hits[claim.hit], claim.score
-        if missing_names(query, f"{hit.title}\n{hit.passage}"):
-            score *= UNGROUNDED_FACTOR
-        if negation_unmatched(question, claim.text):
-            score *= UNGROUNDED_FACTOR
-        return Claim(claim.text, claim.hit, claim.start, claim.end, score)
+        """The claim scored by the grounding rules (`rules.grounded_score`) against its passage."""
+        hit = hits[claim.hit]
+        return replace(claim, score=grounded_score(claim.score, question, query, claim.text,
+                                                   f"{hit.title}\n{hit.passage}"))
 
     def _pick(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
         """The best sentence, the runner-up if nearly as good, and, when the question asks for a
         number, date or name that neither holds, the best sentence that does hold one."""
         best = scored[0]
-        picked = close_to_best(scored, self.max_claims, self.follow_margin)
+        picked = close_to_best(scored, self.max_claims, FOLLOW_MARGIN)
         if not any(x.typed for x in picked):
-            holder = next((x for x in scored[1:] if x.typed and x.score >= best.score - self.typed_margin), None)
+            holder = next((x for x in scored[1:] if x.typed and x.score >= best.score - TYPED_MARGIN), None)
             if holder is not None:
                 picked = [best, holder]
         return picked
@@ -217,12 +168,8 @@ class ExtractiveGenerator:
     def _sentences(self, hits: list[Hit]) -> list[tuple[int, int, int]]:
         out = []
         for h, hit in enumerate(hits):
-            out += [(h, s, e) for s, e in sentence_spans(hit.passage) if e - s >= 12]
+            out += [(h, s, e) for s, e in sentence_spans(hit.passage) if e - s >= MIN_SENTENCE_CHARS]
         return out
-
-    @staticmethod
-    def _coverage(q_terms: set[str], terms: set[str]) -> float:
-        return len(q_terms & terms) / len(q_terms) if q_terms else 0.0
 
 
 class CheckedGenerator:
@@ -240,7 +187,7 @@ class CheckedGenerator:
     """
 
     def __init__(self, inner: Generator, model, weight: float = 0.6, threshold: float = 0.0,
-                 max_claims: int = 2, follow_margin: float = 0.08):
+                 max_claims: int = 2, follow_margin: float = FOLLOW_MARGIN):
         self.inner = inner
         self.model = model
         self.weight = weight

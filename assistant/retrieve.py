@@ -16,30 +16,12 @@ from ingest.embedder import Encoder
 from ingest.index import Filters, Index, StoredChunk, day_number
 
 from .rerank import RRF_K, Reranker
+from .terms import tokenize
 from .types import Hit
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Filters", "LexicalIndex", "LexicalSnapshot", "Retriever", "diversify", "merge_adjacent", "tokenize"]
-
-
-def tokenize(texts: list[str]) -> list[list[str]]:
-    import bm25s
-
-    stemmer = _stemmer()
-    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer.stemWords, return_ids=False,
-                          show_progress=False)
-
-
-_STEMMER = threading.local()
-
-
-def _stemmer():
-    import Stemmer
-
-    if not hasattr(_STEMMER, "value"):
-        _STEMMER.value = Stemmer.Stemmer("english")  # not thread-safe: one per thread
-    return _STEMMER.value
+__all__ = ["Filters", "LexicalIndex", "LexicalSnapshot", "Retriever", "diversify", "merge_adjacent"]
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from .condense import STOP
 from .generate import Claim
 from .prompts import render
+from .rules import STOP, WRITTEN_OVERLAP, overlap
 from .sources import FIGURE
+from .terms import term_set
 from .types import Hit
-from .verify import term_set
 
 MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 # A sentence ends at . ! ? before a space or the end, with its markers before or after the stop.
@@ -30,7 +30,6 @@ ABSTAINED = re.compile(r"documents? (don't|do not|does not) say", re.I)
 OPENERS = STOP | {"some", "currently", "according", "after", "before", "since", "during", "while", "although",
                   "however", "meanwhile", "today", "yesterday", "both", "each", "all", "no", "one", "two",
                   "three", "four", "five", "several", "many", "most", "on", "in", "at", "as", "the"}
-MIN_OVERLAP = 0.5  # share of a written sentence's words found in what it cites (it paraphrases)
 # The model's P(Yes) that the evidence states the sentence, below which it is dropped. Small
 # models judge paraphrases poorly (see README): only a clear No vetoes.
 ENTAILED = 0.2
@@ -132,8 +131,7 @@ class WrittenAnswerer:
         missing = unsupported_facts(body, cited)
         if missing:
             return Written(body, cites, f"not in the evidence it cites: {', '.join(missing)}")
-        terms = term_set(body)
-        if terms and len(terms & term_set(cited)) / len(terms) < MIN_OVERLAP:
+        if term_set(body) and overlap(body, cited) < WRITTEN_OVERLAP:
             return Written(body, cites, "too few of its words are in the evidence it cites")
         said = " ".join(evidence[n - 1].text for n in cites)
         belief = self.model.yes_probability(render("entail", evidence=said, statement=body).strip())
