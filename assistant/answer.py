@@ -140,7 +140,13 @@ class Assistant:
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, *,
                since: str | None = None, until: str | None = None, articles: tuple[str, ...] = (),
                k: int = 8, as_of: str | date | None = None) -> Iterator[Answer]:
-        """Yields the answer as it grows, one cited sentence at a time; the last one is complete.
+        """Yields the answer as it grows; the last one is complete.
+
+        A written answer grows one sentence at a time, each yielded as soon as it has passed its
+        check (so the first arrives while the model still writes the rest). A quoted answer's
+        sentences are chosen together (the runner-up is quoted only beside the best), so they come
+        at once, after retrieval and scoring; a disagreement or timeline then grows one report at a
+        time, with nothing left to compute between them.
 
         `as_of` is the reference date (default: today): nothing published after it is evidence,
         and the question's own dates ("last week", "on March 4", "by May") are read against it."""

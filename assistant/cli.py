@@ -123,13 +123,13 @@ def cmd_serve(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from .evaluate import main as eval_main
+    from .measure.evaluate import main as eval_main
 
     return eval_main(args, _settings(args))
 
 
 def cmd_bench(args) -> int:
-    from .bench import main as bench_main
+    from .measure.bench import main as bench_main
 
     return bench_main(args, _settings(args))
 

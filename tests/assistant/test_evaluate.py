@@ -5,7 +5,7 @@ import json
 import pytest
 
 from assistant.cli import main
-from assistant.evaluate import Outcome, contains_all, metrics
+from assistant.measure.evaluate import Outcome, contains_all, metrics
 
 ARTICLES = [
     "The Corvenna lighthouse was restored by 23 volunteers. It was relit in October after nine dark years.",
@@ -81,7 +81,7 @@ def test_contains_all_needs_one_phrase_of_every_group():
 
 
 def test_realtimeqa_records_without_text_are_reported_and_questions_keep_their_date(tmp_path):
-    from assistant.datasets import load_realtimeqa
+    from assistant.measure.datasets import load_realtimeqa
 
     results = [{"url": "https://ex.com/a", "title": "Lighthouse", "text": ARTICLES[0], "publish_date": "2024/01/03"},
                {"url": "https://ex.com/b", "title": "Nothing here", "publish_date": "2024/01/04"}]

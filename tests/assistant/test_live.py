@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.load import run_load
+from assistant.measure.load import run_load
 from ingest import ingest
 from assistant.settings import load_settings
 from tests.archive import write_archive
@@ -208,7 +208,7 @@ def test_gradio_keeps_uploads_in_a_folder_of_its_own_and_forgets_them_once_read(
 
 def test_two_web_chats_on_one_chroma_server_serve_the_same_growing_archive(archive, tmp_path, chroma_server):
     """The way past one process: several `assistant serve` against one `chroma run`."""
-    from assistant.load import ask
+    from assistant.measure.load import ask
 
     port = chroma_server(fresh_copy(archive, tmp_path))
     env = {**os.environ, "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(port), "ASSISTANT_REFRESH_SECONDS": "1",

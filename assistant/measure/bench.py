@@ -16,10 +16,10 @@ import numpy as np
 from ingest.embedder import Encoder, encoder_from_settings, open_encoder
 from ingest.index import Connection
 from ingest.loaders import discover, load_file
-from .settings import Settings
+from ..settings import Settings
 from ingest.sync import make_chunker, passage_texts
 
-from .answer import Assistant
+from ..answer import Assistant
 
 
 def machine(embedder: Encoder) -> dict:
@@ -77,7 +77,7 @@ def bench_ingest(path: Path, settings: Settings, sample: int = 1500) -> dict:
         first_wall, out = timed_command(cli)
         summary = json.loads(out.strip().splitlines()[-1])
         again_wall, _ = timed_command(cli)
-        peer_wall, peer_out = timed_command([sys.executable, "-m", "assistant.peer", str(_as_jsonl(path, tmp)),
+        peer_wall, peer_out = timed_command([sys.executable, "-m", "assistant.measure.peer", str(_as_jsonl(path, tmp)),
                                             str(Path(tmp) / "peer"), str(embedder.model_path)])
     peer = json.loads(peer_out.strip().splitlines()[-1])
     rate = summary["chunks"] / summary["seconds"]

@@ -11,7 +11,7 @@ import numpy as np
 from ingest.embedder import Encoder, encoder_from_settings
 from ingest.index import Index, chunk_metadata
 from ingest.models import Article, Passage
-from .settings import Settings
+from ..settings import Settings
 
 CHUNKS_PER_ARTICLE = 10
 
@@ -93,8 +93,8 @@ def serving_rss_mb(data_dir: Path, questions: list[str]) -> float:
     import subprocess
     import sys
 
-    code = ("import json, sys; from assistant.bench import rss_mb; from assistant import Assistant; "
-            "from .settings import load_settings; "
+    code = ("import json, sys; from assistant.measure.bench import rss_mb; from assistant import Assistant; "
+            "from assistant.settings import load_settings; "
             "a = Assistant(load_settings(data_dir=sys.argv[1], chroma_host='', refresh_seconds=0)); a.warm_up(); "
             "[a.answer(q) for q in json.loads(sys.argv[2])]; print(rss_mb())")
     done = subprocess.run([sys.executable, "-c", code, str(data_dir), json.dumps(questions)],

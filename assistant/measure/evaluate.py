@@ -13,11 +13,11 @@ import numpy as np
 
 from ingest import ingest
 from ingest.loaders import load_file
-from .settings import Settings
+from ..settings import Settings
 
-from .answer import Assistant
+from ..answer import Assistant
 from .datasets import Dataset, Question, load_dataset, write_corpus
-from .types import Hit
+from ..types import Hit
 
 
 @dataclass
