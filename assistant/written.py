@@ -125,6 +125,8 @@ class WrittenAnswerer:
         body, cites, stray = parse(sentence, len(evidence))
         if ABSTAINED.search(body):
             return Written(body, (), "the model found no answer")
+        if not re.search(r"\w", body):
+            return Written(body, cites, "says nothing")
         if not cites:
             return Written(body, (), "cites no evidence" + (" that exists" if stray else ""))
         cited = " ".join(f"{hits[evidence[n - 1].hit].title}. {evidence[n - 1].text}" for n in cites)

@@ -77,6 +77,13 @@ def test_exactly_the_faulty_sentences_are_dropped():
     assert "[1] (France in Niger, 2023-09-05) Currently, some 1,500" in model.prompts[0]
 
 
+def test_a_bare_marker_says_nothing_and_is_dropped():
+    """A small model sometimes replies with markers alone ("[1]", "[1] [2] [3]")."""
+    for reply in ("[1]", "[1] [2] [3]", "[1]."):
+        [written] = WrittenAnswerer(ScriptedModel(reply)).write("How many soldiers?", EVIDENCE, HITS)
+        assert written.dropped == "says nothing" and written.text in ("", "."), reply
+
+
 def test_a_sentence_the_model_says_the_evidence_does_not_state_is_dropped():
     model = ScriptedModel("Sylvain Itte refused to recall Paris to the French capital [2].",
                           {"Sylvain Itte refused to recall Paris": 0.05})
