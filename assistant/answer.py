@@ -86,7 +86,8 @@ class Assistant:
         elif self.settings.reranker == "bi-encoder":
             reranker = EmbeddingReranker(self.settings.reranker_model or "", precision=self.settings.embed_precision)
         retriever = Retriever(self.index, self.embedder, reranker, lexical_weight=self.settings.lexical_weight,
-                              lede_weight=self.settings.lede_weight)
+                              lede_weight=self.settings.lede_weight, recency_weight=self.settings.recency_weight,
+                              article_weight=self.settings.article_weight)
         if self.settings.refresh_seconds > 0:
             retriever.watch(self.settings.refresh_seconds)  # articles other processes ingest show up
         return retriever

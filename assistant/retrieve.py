@@ -113,7 +113,7 @@ class Retriever:
     def __init__(self, index: Index, embedder: Encoder, reranker: Reranker | None = None,
                  dense_weight: float = 1.0, lexical_weight: float = 1.0, candidates: int = 50,
                  per_article: int = 2, rrf_k: int = RRF_K, lede_weight: float = 0.0,
-                 lexical_title: bool = True):
+                 lexical_title: bool = True, recency_weight: float = 0.0, article_weight: float = 0.0):
         self.index = index
         self.embedder = embedder
         self.lexical = LexicalIndex(index, lexical_title)
@@ -124,6 +124,8 @@ class Retriever:
         self.per_article = per_article
         self.rrf_k = rrf_k
         self.lede_weight = lede_weight
+        self.recency_weight = recency_weight
+        self.article_weight = article_weight
         self._refreshing = threading.Lock()
 
     def refresh(self) -> bool:
@@ -168,6 +170,7 @@ class Retriever:
         lexical_chunks = [(known[cid], score) for cid, score, _ in lexical if cid in known]
         lede_chunks = [(known[cid], 0.0) for cid in ledes if cid in known and filters.allows(known[cid])]
         fused = self._fuse(dense, lexical_chunks, lede_chunks)
+        fused = self._with_priors(fused) if self.recency_weight or self.article_weight else fused
         if self.reranker is not None:
             fused = self.reranker.rerank(query, fused)
         top = diversify(fused, k, self.per_article)
@@ -208,6 +211,28 @@ class Retriever:
         best = (self.dense_weight + self.lexical_weight) / (self.rrf_k + 1)
         ranked = sorted(scores, key=lambda cid: -scores[cid])
         return [hit_from_chunk(chunks[cid], scores[cid] / best) for cid in ranked]
+
+
+    def _with_priors(self, fused: list[Hit]) -> list[Hit]:
+        """The fused ranking fused again with two orders of the same candidates: newest first
+        (dated passages only; nothing after the reference date is a candidate), and by their
+        article's total score (an article several of whose passages match ranks its passages
+        higher)."""
+        lists = []
+        if self.recency_weight:
+            dated = sorted((h for h in fused if h.published), key=lambda h: h.published, reverse=True)
+            lists.append((self.recency_weight, dated))
+        if self.article_weight:
+            total: dict[str, float] = {}
+            for h in fused:
+                total[h.article_id] = total.get(h.article_id, 0.0) + h.score
+            lists.append((self.article_weight, sorted(fused, key=lambda h: (-total[h.article_id], -h.score))))
+        scores = {h.id: h.score * (self.dense_weight + self.lexical_weight) / (self.rrf_k + 1) for h in fused}
+        for weight, ranked in lists:
+            for rank, h in enumerate(ranked):
+                scores[h.id] += weight / (self.rrf_k + rank + 1)
+        best = (self.dense_weight + self.lexical_weight) / (self.rrf_k + 1)
+        return sorted((replace(h, score=scores[h.id] / best) for h in fused), key=lambda h: -h.score)
 
 
 def _watch(retriever_ref, seconds: float) -> None:

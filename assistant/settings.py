@@ -67,6 +67,14 @@ class Settings(IngestSettings):
         0.5, description="Weight of the lede prior: the first chunk of every candidate article "
         "joins the fusion as a third ranking (news puts key facts first); 0 turns it off.",
     )
+    recency_weight: float = Field(
+        0.0, description="Weight of a newest-first order of the candidates in the fusion (dated "
+        "passages, none after the reference date); 0 turns it off.",
+    )
+    article_weight: float = Field(
+        0.0, description="Weight of an order of the candidates by their article's summed score in the "
+        "fusion; 0 turns it off.",
+    )
     abstain_threshold: float = Field(
         0.45, description="Minimum support (the best sentence's score, 0..1) for an answer; below "
         "it the assistant abstains. Chosen on the pooled dev-set curve: see README."
