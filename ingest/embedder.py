@@ -84,7 +84,23 @@ def load_sentence_transformer(model_path: Path):
     return SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
 
 
-class TorchEncoder:
+class _Tokens:
+    """Token counts and spans, from the adapter's `tokenizer`."""
+
+    tokenizer: FileTokenizer | ModelTokenizer
+
+    @property
+    def max_tokens(self) -> int:
+        return self.tokenizer.max_tokens
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        return self.tokenizer.count_tokens(texts) if texts else []
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        return self.tokenizer.token_spans(text)
+
+
+class TorchEncoder(_Tokens):
     """The model run by torch (loaded on first use, once), in bf16 when `precision` says so."""
 
     backend, variant = "torch", "full"
@@ -117,16 +133,6 @@ class TorchEncoder:
     def dimension(self) -> int:
         return int(self.model.get_embedding_dimension())
 
-    @property
-    def max_tokens(self) -> int:
-        return self.tokenizer.max_tokens
-
-    def count_tokens(self, texts: list[str]) -> list[int]:
-        return self.tokenizer.count_tokens(texts) if texts else []
-
-    def token_spans(self, text: str) -> list[tuple[int, int]]:
-        return self.tokenizer.token_spans(text)
-
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
@@ -138,7 +144,7 @@ class TorchEncoder:
         return vectors.astype(np.float32, copy=False)
 
 
-class OnnxEncoder:
+class OnnxEncoder(_Tokens):
     """The model's export run by ONNX Runtime (the session opened on first use, once). Its
     tokenizer is the folder's `tokenizer.json` read by the tokenizers library when the folder
     has one (torch is then never loaded), else the torch model's own; both give the same tokens."""
@@ -164,16 +170,6 @@ class OnnxEncoder:
     @property
     def dimension(self) -> int:
         return int(self.session.get_outputs()[0].shape[1])
-
-    @property
-    def max_tokens(self) -> int:
-        return self.tokenizer.max_tokens
-
-    def count_tokens(self, texts: list[str]) -> list[int]:
-        return self.tokenizer.count_tokens(texts) if texts else []
-
-    def token_spans(self, text: str) -> list[tuple[int, int]]:
-        return self.tokenizer.token_spans(text)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
