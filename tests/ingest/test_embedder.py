@@ -185,3 +185,31 @@ def test_a_command_with_the_export_cached_never_imports_torch(tmp_path):
     (first, counts1, torch1), (second, counts2, torch2) = runs
     assert torch1 and not torch2  # the first run exports with torch; the second needs only the export
     assert counts1 == counts2 and np.abs(np.array(first) - np.array(second)).max() < 1e-6
+
+
+@pytest.mark.integration
+def test_calls_made_at_once_get_the_vectors_a_call_made_alone_gets(tmp_path, monkeypatch):
+    """A call made while another runs goes to a one-core session of the same export."""
+    import threading
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    encoder = open_encoder(backend="onnx")
+    texts = [f"French soldiers in Niger number about {k},500, officials said. " * k for k in range(1, 9)]
+    alone = encoder.embed(texts)
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(5):
+                results.append(encoder.embed(texts))
+        except Exception as exc:  # collected: a thread's exception would otherwise pass silently
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 15 and encoder._running == 0
+    assert encoder._single is not None  # calls did overlap, and the one-core session ran some
+    assert max(np.abs(r - alone).max() for r in results) < 1e-5
