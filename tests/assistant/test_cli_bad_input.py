@@ -89,6 +89,15 @@ def test_a_data_dir_that_is_a_file_is_named(tmp_path):
         assert done.returncode == 2 and f"the data dir {file} is a file" in done.stderr
 
 
+def test_an_encoder_that_cannot_run_as_asked_is_named_with_what_to_set(index, tmp_path):
+    asked = run("--data-dir", str(index), "ask", SOLDIERS,
+                env={"ASSISTANT_EMBED_BACKEND": "torch", "ASSISTANT_EMBED_VARIANT": "int8"})
+    assert asked.returncode == 2 and "runs on ONNX Runtime; set ASSISTANT_EMBED_BACKEND=onnx" in asked.stderr
+    # the index was built with the full model: an int8 encoder is refused, not compared with it
+    other = run("--data-dir", str(index), "ask", SOLDIERS, env={"ASSISTANT_EMBED_VARIANT": "int8"})
+    assert other.returncode == 2 and "full variant" in other.stderr and "ASSISTANT_EMBED_VARIANT" in other.stderr
+
+
 def test_a_read_only_index_still_answers_and_refuses_ingest(index, tmp_path):
     copy = tmp_path / "readonly"
     shutil.copytree(index, copy)

@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from ingest.embedder import (RUN_COST_TOKENS, FileTokenizer, OnnxEncoder, TorchEncoder, length_batches,
+from ingest.embedder import (RUN_COST_TOKENS, EncoderError, FileTokenizer, OnnxEncoder, TorchEncoder, length_batches,
                              open_encoder, resolve_backend)
 
 TEXTS = [
@@ -83,9 +83,9 @@ def test_a_failed_export_falls_back_to_torch_unless_onnx_was_asked_for(tmp_path,
     vectors = auto.embed(TEXTS[:1])
     assert isinstance(auto, TorchEncoder) and vectors.shape == (1, 384)
     assert "embedding with torch" in caplog.text
-    with pytest.raises(RuntimeError, match="ASSISTANT_EMBED_BACKEND=torch"):
+    with pytest.raises(EncoderError, match="ASSISTANT_EMBED_BACKEND=torch"):
         open_encoder(backend="onnx")
-    with pytest.raises(RuntimeError, match="ASSISTANT_EMBED_VARIANT=full"):
+    with pytest.raises(EncoderError, match="ASSISTANT_EMBED_VARIANT=full"):
         open_encoder(variant="int8")
 
 
@@ -94,11 +94,11 @@ def test_backend_choice():
     assert resolve_backend("auto", "fp32") == "onnx"
     assert resolve_backend("torch", "fp32") == "torch"
     assert resolve_backend("auto", "bf16", "int8") == "onnx"  # int8 runs only on ONNX Runtime
-    with pytest.raises(ValueError, match="not one of auto, onnx, torch"):
+    with pytest.raises(EncoderError, match="not one of auto, onnx, torch"):
         resolve_backend("tensorrt", "fp32")
-    with pytest.raises(ValueError, match="not one of full, int8"):
+    with pytest.raises(EncoderError, match="not one of full, int8"):
         resolve_backend("auto", "fp32", "int4")
-    with pytest.raises(ValueError, match="ASSISTANT_EMBED_BACKEND=onnx"):
+    with pytest.raises(EncoderError, match="ASSISTANT_EMBED_BACKEND=onnx"):
         resolve_backend("torch", "fp32", "int8")
 
 
