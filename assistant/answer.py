@@ -10,7 +10,6 @@ from typing import Iterator
 
 from ingest.embedder import Encoder, encoder_from_settings
 from ingest.index import Index
-from .settings import Settings, load_settings
 
 from .compose import WrittenText, compose, compose_disagreement, compose_timeline
 from .condense import condense
@@ -18,9 +17,10 @@ from .generate import CheckedGenerator, Draft, ExtractiveGenerator, Generator
 from .llm import from_settings as model_from_settings
 from .rerank import CrossEncoderReranker, EmbeddingReranker
 from .retrieve import Filters, Retriever
+from .rules import coverage_terms
+from .settings import Settings, load_settings
 from .sources import addresses_the_assistant
 from .types import Answer, Hit
-from .rules import coverage_terms
 from .verify import verified
 from .when import TimeSense, as_date, read_time
 from .written import WrittenAnswerer

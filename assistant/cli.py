@@ -11,10 +11,10 @@ from pathlib import Path
 from ingest.embedder import EncoderError
 from ingest.index import IndexUnavailable
 from ingest.loaders import LoadError
-from .settings import load_settings
 
 from .answer import QuestionError
 from .llm import LLMError
+from .settings import load_settings
 from .types import Answer
 
 

@@ -167,10 +167,14 @@ class Retriever:
         ledes = self._lede_ids(dense, lexical)
         known = {chunk.id: chunk for chunk, _ in dense}
         known.update(self.index.chunks([i for i in [cid for cid, _, _ in lexical] + ledes if i not in known]))
-        lexical_chunks = [(known[cid], score) for cid, score, _ in lexical if cid in known]
-        lede_chunks = [(known[cid], 0.0) for cid in ledes if cid in known and filters.allows(known[cid])]
-        fused = self._fuse(dense, lexical_chunks, lede_chunks)
-        fused = self._with_priors(fused) if self.recency_weight or self.article_weight else fused
+        rankings = [(self.dense_weight, [chunk for chunk, _ in dense]),
+                    (self.lexical_weight, [known[cid] for cid, _, _ in lexical if cid in known]),
+                    (self.lede_weight, [known[cid] for cid in ledes if cid in known and filters.allows(known[cid])])]
+        fused = self._fuse(rankings)
+        priors = self._priors(fused)
+        if priors:
+            fused = self._fuse(rankings + priors)
+        fused = [hit_from_chunk(chunk, score) for chunk, score in fused]
         if self.reranker is not None:
             fused = self.reranker.rerank(query, fused)
         top = diversify(fused, k, self.per_article)
@@ -200,39 +204,33 @@ class Retriever:
         by_rank = [a for pair in zip_longest(dense_articles, lexical_articles) for a in pair if a is not None]
         return [f"{article}:0" for article in dict.fromkeys(by_rank)]
 
-    def _fuse(self, dense, lexical, ledes=()) -> list[Hit]:
+    def _fuse(self, rankings) -> list[tuple[StoredChunk, float]]:
+        """Weighted reciprocal rank fusion of (weight, chunks best first) rankings; scores are
+        shares of what first place in both the dense and the lexical ranking would give."""
         scores: dict[str, float] = {}
         chunks: dict[str, StoredChunk] = {}
-        for weight, ranked in ((self.dense_weight, dense), (self.lexical_weight, lexical),
-                               (self.lede_weight, ledes)):
-            for rank, (chunk, _) in enumerate(ranked):
+        for weight, ranked in rankings:
+            for rank, chunk in enumerate(ranked):
                 scores[chunk.id] = scores.get(chunk.id, 0.0) + weight / (self.rrf_k + rank + 1)
                 chunks[chunk.id] = chunk
         best = (self.dense_weight + self.lexical_weight) / (self.rrf_k + 1)
-        ranked = sorted(scores, key=lambda cid: -scores[cid])
-        return [hit_from_chunk(chunks[cid], scores[cid] / best) for cid in ranked]
+        return [(chunks[cid], scores[cid] / best) for cid in sorted(scores, key=lambda cid: -scores[cid])]
 
-
-    def _with_priors(self, fused: list[Hit]) -> list[Hit]:
-        """The fused ranking fused again with two orders of the same candidates: newest first
-        (dated passages only; nothing after the reference date is a candidate), and by their
-        article's total score (an article several of whose passages match ranks its passages
-        higher)."""
-        lists = []
+    def _priors(self, fused: list[tuple[StoredChunk, float]]) -> list:
+        """Further rankings of the fused candidates, when asked for: newest first (dated ones only;
+        nothing after the reference date is a candidate), and by their article's summed score (an
+        article several of whose passages match ranks its passages higher)."""
+        priors = []
         if self.recency_weight:
-            dated = sorted((h for h in fused if h.published), key=lambda h: h.published, reverse=True)
-            lists.append((self.recency_weight, dated))
+            dated = sorted((chunk for chunk, _ in fused if chunk.published), key=lambda c: c.published, reverse=True)
+            priors.append((self.recency_weight, dated))
         if self.article_weight:
             total: dict[str, float] = {}
-            for h in fused:
-                total[h.article_id] = total.get(h.article_id, 0.0) + h.score
-            lists.append((self.article_weight, sorted(fused, key=lambda h: (-total[h.article_id], -h.score))))
-        scores = {h.id: h.score * (self.dense_weight + self.lexical_weight) / (self.rrf_k + 1) for h in fused}
-        for weight, ranked in lists:
-            for rank, h in enumerate(ranked):
-                scores[h.id] += weight / (self.rrf_k + rank + 1)
-        best = (self.dense_weight + self.lexical_weight) / (self.rrf_k + 1)
-        return sorted((replace(h, score=scores[h.id] / best) for h in fused), key=lambda h: -h.score)
+            for chunk, score in fused:
+                total[chunk.article_id] = total.get(chunk.article_id, 0.0) + score
+            by_article = sorted(fused, key=lambda pair: (-total[pair[0].article_id], -pair[1]))
+            priors.append((self.article_weight, [chunk for chunk, _ in by_article]))
+        return priors
 
 
 def _watch(retriever_ref, seconds: float) -> None:

@@ -11,12 +11,12 @@ import gradio as gr
 
 from ingest.index import IndexUnavailable
 from ingest.loaders import SUFFIXES
-from .settings import Settings
 
 from . import library
 from .answer import Assistant, QuestionError
 from .llm import LLMError
 from .render import as_markdown, chat_text, escape_markdown, searched_for, sources_panel
+from .settings import Settings
 from .types import Answer
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,8 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -179,18 +181,19 @@ class OnnxEncoder(_Tokens):
                     self._session = onnx_session(self.export)
         return self._session
 
-    def _session_for_a_call(self):
-        """The shared session when no other call is running, else a one-core session."""
+    @contextmanager
+    def _session_for_a_call(self) -> Iterator[Any]:
+        """The all-core session when no other call is running, else the one-core session."""
         with self._lock:
             self._running += 1
             alone = self._running == 1
             if not alone and self._single is None:
                 self._single = onnx_session(self.export, threads=1)
-        return self.session if alone else self._single
-
-    def _call_ended(self) -> None:
-        with self._lock:
-            self._running -= 1
+        try:
+            yield self.session if alone else self._single
+        finally:
+            with self._lock:
+                self._running -= 1
 
     @property
     def dimension(self) -> int:
@@ -199,11 +202,8 @@ class OnnxEncoder(_Tokens):
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        session = self._session_for_a_call()
-        try:
+        with self._session_for_a_call() as session:
             return self._run(session, texts)
-        finally:
-            self._call_ended()
 
     def _run(self, session, texts: list[str]) -> np.ndarray:
         names = [i.name for i in session.get_inputs()]

@@ -273,8 +273,7 @@ class Index:
 
     def __init__(self, settings: IngestSettings, encoder, create: bool = False):
         self.settings = settings
-        self.model_name, self.dimension = encoder.name, encoder.dimension
-        self.variant = getattr(encoder, "variant", "full")
+        self.model_name, self.dimension, self.variant = encoder.name, encoder.dimension, encoder.variant
         self.connection = Connection.to(settings, create)
         with self._calling():
             self._check_collection(create)

@@ -130,11 +130,12 @@ def make_plan(articles: list[Article], stored: dict[str, StoredArticle], chunker
             plan.also.setdefault(article.id, []).append(article.url or article.source)
         else:
             first[article.id] = article
-    finder, pending = DuplicateFinder(), []
+    finder, pending, current = DuplicateFinder(), [], set()  # current: stored, cut by this chunker
     for article in first.values():
         held, hash_ = stored.get(article.id), article_hash(article, chunker_version)
         if held and held.complete and held.hash == hash_:
             plan.unchanged += 1
+            current.add(article.id)
             finder.keep(article.id, held.fingerprint)
         else:
             pending.append((article, hash_))
@@ -155,18 +156,17 @@ def make_plan(articles: list[Article], stored: dict[str, StoredArticle], chunker
     if prune_roots is not None:
         plan.remove += _pruned(first, stored, plan, prune_roots, troubled, exists)
     if index_chunker is not None and index_chunker != chunker_version:
-        current = {c.article.id for c in plan.writes} | set(plan.remove) | set(plan.superseded)
-        current |= {a for a in first if a in stored and stored[a].hash == article_hash(first[a], chunker_version)}
+        current |= {c.article.id for c in plan.writes} | set(plan.remove) | set(plan.superseded)
         plan.stale = len(set(stored) - current)
     return plan
 
 
 def _pruned(met: dict[str, Article], stored: dict[str, StoredArticle], plan: Plan, roots: list[Path],
             troubled: frozenset[Path], exists: Callable[[str], bool]) -> list[str]:
-    gone = []
+    gone, duplicates = [], {d for d, _ in plan.duplicates}
     for aid, held in stored.items():
         source = Path(held.source)
-        if aid in met or aid in {d for d, _ in plan.duplicates} or any(
+        if aid in met or aid in duplicates or any(
                 source.is_relative_to(t) for t in troubled):
             continue
         if any(source == r or source.is_relative_to(r) for r in roots) or not exists(held.source):

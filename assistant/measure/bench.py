@@ -16,10 +16,10 @@ import numpy as np
 from ingest.embedder import Encoder, encoder_from_settings, open_encoder
 from ingest.index import Connection
 from ingest.loaders import discover, load_file
-from ..settings import Settings
 from ingest.sync import make_chunker, passage_texts
 
 from ..answer import Assistant
+from ..settings import Settings
 
 
 def machine(embedder: Encoder) -> dict:

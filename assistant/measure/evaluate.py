@@ -13,11 +13,11 @@ import numpy as np
 
 from ingest import ingest
 from ingest.loaders import load_file
-from ..settings import Settings
 
 from ..answer import Assistant
-from .datasets import Dataset, Question, load_dataset, write_corpus
+from ..settings import Settings
 from ..types import Hit
+from .datasets import Dataset, Question, load_dataset, write_corpus
 
 
 @dataclass

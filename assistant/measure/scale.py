@@ -11,6 +11,7 @@ import numpy as np
 from ingest.embedder import Encoder, encoder_from_settings
 from ingest.index import Index, chunk_metadata
 from ingest.models import Article, Passage
+
 from ..settings import Settings
 
 CHUNKS_PER_ARTICLE = 10

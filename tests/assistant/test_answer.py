@@ -5,8 +5,8 @@ import json
 import pytest
 
 from assistant import Assistant, QuestionError
-from ingest import ingest
 from assistant.settings import load_settings
+from ingest import ingest
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.integration

@@ -8,8 +8,8 @@ from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from assistant import Assistant
 from assistant.lc import ArchiveRetriever
-from ingest import ingest
 from assistant.settings import load_settings
+from ingest import ingest
 from tests.conftest import SEEDS
 
 pytestmark = pytest.mark.integration

@@ -18,8 +18,8 @@ import pytest
 
 from assistant import Assistant
 from assistant.measure.load import run_load
-from ingest import ingest
 from assistant.settings import load_settings
+from ingest import ingest
 from tests.archive import write_archive
 from tests.conftest import SEEDS, free_port, wait_for_port
 

@@ -15,9 +15,9 @@ from assistant import Assistant
 from assistant.generate import CheckedGenerator, Claim, Draft
 from assistant.llm import LLMError, LocalModel, OpenAIModel, _yes_share, default_model_path
 from assistant.prompts import render
+from assistant.settings import load_settings
 from assistant.types import Hit
 from ingest import ingest
-from assistant.settings import load_settings
 from tests.conftest import SEEDS, free_port, wait_for_port
 
 QUOTE = "About 1,500 French soldiers are deployed in Niger."

@@ -7,9 +7,9 @@ import pytest
 
 from assistant.generate import Claim
 from assistant.prompts import PromptError, render
+from assistant.resources import data_path
 from assistant.types import Hit
 from assistant.written import evidence_text
-from assistant.resources import data_path
 from tests.conftest import SEED_FILE
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"

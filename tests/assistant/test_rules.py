@@ -5,8 +5,21 @@ from __future__ import annotations
 import pytest
 
 from assistant import rules
-from assistant.rules import (NAME, NUMBER, YEAR_OR_DATE, answer_type, content_words, coverage, coverage_terms,
-                             grounded_score, has_type, missing_names, negation_unmatched, overlap, sentence_score)
+from assistant.rules import (
+    NAME,
+    NUMBER,
+    YEAR_OR_DATE,
+    answer_type,
+    content_words,
+    coverage,
+    coverage_terms,
+    grounded_score,
+    has_type,
+    missing_names,
+    negation_unmatched,
+    overlap,
+    sentence_score,
+)
 
 
 @pytest.mark.parametrize("question, wanted", [

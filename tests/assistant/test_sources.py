@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 from assistant import Assistant
+from assistant.settings import load_settings
 from assistant.sources import addresses_the_assistant, disagrees, figures
 from ingest import ingest
-from assistant.settings import load_settings
 from tests.conftest import SEEDS
 
 SOLDIERS = "How many French soldiers are in Niger?"

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from assistant import Assistant, QuestionError
+from assistant.settings import load_settings
 from assistant.when import read_time
 from ingest import ingest
-from assistant.settings import load_settings
 
 AS_OF = date(2024, 8, 16)  # a Friday
 

@@ -1,7 +1,7 @@
 import pytest
 
-from assistant.ui import read_auth
 from assistant.settings import load_settings
+from assistant.ui import read_auth
 
 
 def test_no_login_by_default(monkeypatch):

@@ -8,10 +8,10 @@ import pytest
 from assistant import Assistant
 from assistant.generate import Claim
 from assistant.llm import LLMError, OpenAIModel, _sse_pieces
+from assistant.settings import load_settings
 from assistant.types import Hit
 from assistant.written import WrittenAnswerer, parse, split_sentences, unsupported_facts
 from ingest import ingest
-from assistant.settings import load_settings
 from tests.conftest import SEEDS, free_port
 
 PASSAGE = ("Currently, some 1,500 French soldiers are deployed in the country, on three bases. "

@@ -8,8 +8,16 @@ import random
 import numpy as np
 import pytest
 
-from ingest.embedder import (RUN_COST_TOKENS, EncoderError, FileTokenizer, OnnxEncoder, TorchEncoder, length_batches,
-                             open_encoder, resolve_backend)
+from ingest.embedder import (
+    RUN_COST_TOKENS,
+    EncoderError,
+    FileTokenizer,
+    OnnxEncoder,
+    TorchEncoder,
+    length_batches,
+    open_encoder,
+    resolve_backend,
+)
 
 TEXTS = [
     "Currently, some 1,500 French soldiers are deployed in the country.",

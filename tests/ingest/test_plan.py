@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from ingest.dedupe import fingerprint
 from ingest.index import StoredArticle
 from ingest.models import Article
 from ingest.sync import apply, article_hash, assign_ids, make_chunker, make_plan
-from ingest.dedupe import fingerprint
 from tests.fakes import WordEncoder
 
 V1, V2 = "sentences-v1/200/24", "sentences-v2/200/24"
