@@ -23,7 +23,7 @@ from .sources import addresses_the_assistant
 from .types import Answer, Hit
 from .verify import verified
 from .when import TimeSense, as_date, read_time
-from .written import WrittenAnswerer
+from .written import WrittenAnswerer, arrange
 
 MAX_QUESTION_CHARS = 2000
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -196,7 +196,7 @@ class Assistant:
     def _written(self, question: str, hits: list[Hit], draft: Draft, claims, reply) -> Iterator[Answer]:
         """Each written sentence as soon as it passed its check; when none did, the extractive
         quote (it passed the threshold), unless the model found no answer in the evidence."""
-        evidence = draft.candidates or claims
+        evidence = arrange(draft.candidates or claims, hits)
         text, dropped, abstained = WrittenText(evidence, hits), [], False
         for sentence in self.writer.write(question, evidence, hits):
             if sentence.dropped:

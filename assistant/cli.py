@@ -182,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write the full JSON report here")
     p.add_argument("--curve", action="store_true", help="print accuracy vs abstention threshold")
     p.add_argument("--index-dir", type=Path, help="keep the data set's index here and reuse it next time")
+    p.add_argument("--sample", type=int, help="ask only this many questions, spread evenly over the set "
+                   "(slow answerers; the figures are the sample's, not the set's)")
     p.add_argument("--as-of", help="reference date of every question: YYYY-MM-DD, 'today', or 'question' "
                    "(the default: the day each was asked, where the data set says, as realtimeqa does; else today)")
     p.set_defaults(run=cmd_eval)

@@ -1,8 +1,9 @@
-"""Language models behind one small seam: how likely the model says "Yes" to a prompt.
+"""Language models behind one small seam: how likely the model says "Yes" to a prompt, and what
+it writes in reply to one, piece by piece.
 
 Two adapters: a GGUF file run in-process by llama.cpp (llama-cpp-python, the `llm` extra), and
 any OpenAI-compatible server (llama.cpp's server, vLLM, ...) asked over HTTP for the first
-token's log-probabilities. Both are loaded lazily: nothing happens at import or construction.
+token's log-probabilities and for a streamed reply. Both are loaded lazily: nothing happens at import or construction.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import queue
 import shutil
 import threading
 from importlib import import_module, util
@@ -77,29 +79,31 @@ def default_model_path(cache: Path | None = None, model: str = DEFAULT_MODEL) ->
 
 
 class LocalModel:
-    """A GGUF model run in-process by llama.cpp; one prompt at a time (a context is not shared)."""
+    """A GGUF model run in-process by llama.cpp, with two contexts over the same (memory-mapped)
+    weights: one writes, one judges. A written answer's sentence is judged while its writing is
+    paused, and neither context loses what it holds. Each context serves one prompt at a time."""
 
     def __init__(self, path: str | Path | None = None, threads: int | None = None, n_ctx: int = 2048):
         self._shipped = str(path) if path and str(path) in SHIPPED_MODELS else DEFAULT_MODEL
         self._path = Path(path) if path and str(path) not in SHIPPED_MODELS else None
         self.threads = threads
         self.n_ctx = n_ctx
-        self._llm = None
+        self._llm = None  # the judging context (yes_probability)
+        self._writer = None  # the writing context, made on the first write
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._load_lock = threading.Lock()
 
     @property
     def name(self) -> str:
         return (self._path or Path(SHIPPED_MODELS[self._shipped][0])).name
 
-    def _load(self):
-        if self._llm is not None:
-            return self._llm
+    def _open(self):
         path = self._path or default_model_path(model=self._shipped)
         if not path.is_file():
             raise LLMError(f"no GGUF model at {path}; fix ASSISTANT_LLM_MODEL")
         try:
             from llama_cpp import Llama
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         except ImportError:
             raise LLMError("ASSISTANT_LLM=local needs llama-cpp-python: run `pip install -e .[llm]`") from None
         try:
@@ -107,10 +111,31 @@ class LocalModel:
                         verbose=False)
         except ValueError as exc:
             raise LLMError(f"{path} could not be loaded as a GGUF model ({exc})") from None
+        self._path = path
+        return llm
+
+    def _load(self):
+        with self._load_lock:
+            if self._llm is None:
+                llm = self._open()
+                self._read_template(llm)
+                self._llm = llm
+            return self._llm
+
+    def _load_writer(self):
+        self._load()
+        with self._load_lock:
+            if self._writer is None:
+                self._writer = self._open()
+            return self._writer
+
+    def _read_template(self, llm) -> None:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
         meta = llm.metadata
         template = meta.get("tokenizer.chat_template")
         if not template:
-            raise LLMError(f"{path} has no chat template; use an instruct model")
+            raise LLMError(f"{self._path} has no chat template; use an instruct model")
 
         def token(key: str) -> str:
             return llm.detokenize([int(meta[key])]).decode() if key in meta else ""
@@ -121,8 +146,6 @@ class LocalModel:
         self._add_bos = str(meta.get("tokenizer.ggml.add_bos_token", "false")).lower() == "true"
         self._answers = {w: llm.tokenize(w.encode(), add_bos=False, special=False)[0]
                          for w in ("Yes", "yes", "No", "no")}
-        self._path, self._llm = path, llm
-        return llm
 
     def _tokens(self, llm, prompt: str) -> list[int]:
         text = self._format(messages=[{"role": "user", "content": prompt}]).prompt
@@ -132,8 +155,8 @@ class LocalModel:
     def write(self, prompt: str, max_tokens: int = 200) -> Iterator[str]:
         """Greedy; the context keeps what the last prompt shared with this one (llama.cpp reuses
         the longest common prefix), so prompts that start alike are read once."""
-        with self._lock:
-            llm = self._load()
+        with self._write_lock:
+            llm = self._load_writer()
             tokens = self._tokens(llm, prompt)
             eos = llm.token_eos()
             written: list[int] = []
@@ -147,8 +170,8 @@ class LocalModel:
                     written = []
 
     def yes_probability(self, prompt: str) -> float:
+        llm = self._load()  # first: without the extra it says what to install
         with self._lock:
-            llm = self._load()  # first: without the extra it says what to install
             from llama_cpp import llama_get_logits_ith
 
             tokens = self._tokens(llm, prompt)
@@ -192,6 +215,32 @@ class OpenAIModel:
         return _yes_share({(choice.get("message") or {}).get("content") or "": 1.0})
 
     def write(self, prompt: str, max_tokens: int = 200) -> Iterator[str]:
+        """The streamed reply, read by a thread of its own as the server sends it: a caller that
+        pauses between pieces (to judge a sentence on the same server) never stalls the server,
+        which may serve one request at a time."""
+        pieces: queue.Queue = queue.Queue()
+        stop = threading.Event()
+
+        def read() -> None:
+            try:
+                for piece in self._pieces(prompt, max_tokens):
+                    if stop.is_set():
+                        break
+                    pieces.put(piece)
+            except LLMError as exc:
+                pieces.put(exc)
+            pieces.put(None)
+
+        threading.Thread(target=read, name="llm-stream", daemon=True).start()
+        try:
+            while (piece := pieces.get()) is not None:
+                if isinstance(piece, LLMError):
+                    raise piece
+                yield piece
+        finally:
+            stop.set()
+
+    def _pieces(self, prompt: str, max_tokens: int) -> Iterator[str]:
         body = {"model": self.name, "messages": [{"role": "user", "content": prompt}], "max_tokens": max_tokens,
                 "temperature": 0.0, "stream": True}
         try:

@@ -2,10 +2,14 @@
 it writes is checked against the evidence it cites before anyone sees it.
 
 The evidence is the sentences the extractive answerer ranks highest (each with its article's
-title and date), so the prompt stays short and every citation points at one quotable span. A
-written sentence is kept only when it cites evidence that exists; every figure and name in it
-appears in what it cites; enough of its words are there too; and the model, asked on its own,
-says the evidence states it. Dropped sentences are never shown nor cited.
+title and date), so the prompt stays short and every citation points at one quotable span. The
+prompt's fixed opening (instructions and one worked example) comes first, so a local model keeps
+it in its context between questions. A sentence written without a marker (small models often
+leave them out) is attributed to the evidence that states most of it: at most two sentences of
+one article. A written sentence is kept only when it cites evidence that exists; every figure and
+name in it appears in what it cites; enough of its words are there too; and the model, asked on
+its own, says the evidence states it. Dropped sentences are never shown nor cited. Each sentence
+is checked as soon as it is complete, while the rest is still to be written.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 SENTENCE = re.compile(r"(?:\[\d+(?:\s*,\s*\d+)*\]\s*)*.+?(?:[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])+|"
                       r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+\s*[.!?]?|[.!?])(?=\s|$)", re.S)
 NAME = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z]")
+# Where a reply stops being the answer: a blank line, or the model going on with the prompt's
+# own layout ("Question: ...").
+END = re.compile(r"\n\s*\n|\n\s*(?:Question|Evidence|Example|Answer|Now you)\b")
 ABSTAINED = re.compile(r"documents? (don't|do not|does not) say", re.I)
 OPENERS = STOP | {"some", "currently", "according", "after", "before", "since", "during", "while", "although",
                   "however", "meanwhile", "today", "yesterday", "both", "each", "all", "no", "one", "two",
@@ -42,6 +49,7 @@ class Written:
     text: str  # without its markers
     cites: tuple[int, ...]  # evidence numbers, 1-based, that exist
     dropped: str = ""  # why it is not shown; empty when it is kept
+    attributed: bool = False  # written without markers; `cites` is the evidence that states it
 
 
 @dataclass
@@ -55,13 +63,25 @@ class WrittenDraft:
         return [s for s in self.sentences if not s.dropped]
 
 
+def arrange(evidence: list[Claim], hits: list[Hit]) -> list[Claim]:
+    """The evidence grouped by article (the article of the likeliest sentence first), each
+    article's sentences in the order they stand in it, so neighbours read as they were written."""
+    rank: dict[str, int] = {}
+    for claim in evidence:
+        rank.setdefault(hits[claim.hit].article_id, len(rank))
+    return sorted(evidence, key=lambda c: (rank[hits[c.hit].article_id], hits[c.hit].start + c.start))
+
+
 def evidence_text(evidence: list[Claim], hits: list[Hit]) -> str:
-    """The numbered evidence for the prompt: each sentence with its article's title and date."""
-    lines = []
+    """The numbered evidence for the prompt, under a line naming each article's title and date."""
+    lines, article = [], None
     for n, claim in enumerate(evidence, 1):
         hit = hits[claim.hit]
-        when = f", {hit.published}" if hit.published else ""
-        lines.append(f"[{n}] ({hit.title or 'untitled'}{when}) {claim.text}")
+        if hit.article_id != article:
+            article = hit.article_id
+            when = f" ({hit.published})" if hit.published else ""
+            lines.append(f"From \"{hit.title or 'untitled'}\"{when}:")
+        lines.append(f"[{n}] {claim.text}")
     return "\n".join(lines)
 
 
@@ -101,6 +121,25 @@ def unsupported_facts(sentence: str, cited: str) -> list[str]:
     return missing
 
 
+def attribute(body: str, evidence: list[Claim], hits: list[Hit]) -> tuple[int, ...]:
+    """The evidence a sentence written without markers rests on: the evidence sentence holding
+    most of its words, and, when figures or names of it are still missing, the one sentence of
+    the same article that states most of them. Empty when no evidence shares a word with it."""
+    texts = [f"{hits[c.hit].title}. {c.text}" for c in evidence]
+    scores = [overlap(body, t) for t in texts]
+    if not scores or max(scores) == 0:
+        return ()
+    best = scores.index(max(scores))
+    missing = len(unsupported_facts(body, texts[best]))
+    article = hits[evidence[best].hit].article_id
+    others = [i for i in range(len(evidence)) if i != best and hits[evidence[i].hit].article_id == article]
+    found = {i: missing - len(unsupported_facts(body, f"{texts[best]} {texts[i]}")) for i in others}
+    second = max(found, key=lambda i: (found[i], scores[i]), default=None)
+    if second is None or found[second] <= 0:
+        return (best + 1,)
+    return tuple(sorted((best + 1, second + 1)))
+
+
 class WrittenAnswerer:
     """The model writes from the evidence; each sentence is checked before it is kept."""
 
@@ -113,13 +152,26 @@ class WrittenAnswerer:
         return render("answer", passages=evidence_text(evidence, hits), question=question).strip()
 
     def write(self, question: str, evidence: list[Claim], hits: list[Hit]) -> Iterator[Written]:
-        """Each sentence the model writes, checked, in order; the model writes the whole reply
-        first (a local model's one context cannot write and judge at once)."""
-        reply = "".join(self.model.write(self.prompt(question, evidence, hits), self.max_tokens)).strip()
-        sentences, rest = split_sentences(reply + " ")
-        sentences += [rest.strip()] if rest.strip() else []
-        for sentence in sentences:
-            yield self.check(sentence, evidence, hits)
+        """Each sentence the model writes, checked, in order, as soon as it is complete (the model
+        is paused while a sentence is judged)."""
+        pieces = self.model.write(self.prompt(question, evidence, hits), self.max_tokens)
+        text, started = "", False
+        try:
+            for piece in pieces:
+                text += piece
+                if not started:  # an echoed "Answer:" and leading blank lines are not the reply
+                    text = re.sub(r"^\s*(?:Answer:)?\s*", "", text)
+                    started = bool(text)
+                end = END.search(text)
+                done, text = split_sentences(text[:end.start()] if end else text)
+                for sentence in done:
+                    yield self.check(sentence, evidence, hits)
+                if end:
+                    break
+        finally:
+            pieces.close()
+        if text.strip():
+            yield self.check(text.strip(), evidence, hits)
 
     def check(self, sentence: str, evidence: list[Claim], hits: list[Hit]) -> Written:
         body, cites, stray = parse(sentence, len(evidence))
@@ -127,16 +179,19 @@ class WrittenAnswerer:
             return Written(body, (), "the model found no answer")
         if not re.search(r"\w", body):
             return Written(body, cites, "says nothing")
+        attributed = not cites and not stray
+        if attributed:
+            cites = attribute(body, evidence, hits)
         if not cites:
             return Written(body, (), "cites no evidence" + (" that exists" if stray else ""))
         cited = " ".join(f"{hits[evidence[n - 1].hit].title}. {evidence[n - 1].text}" for n in cites)
         missing = unsupported_facts(body, cited)
         if missing:
-            return Written(body, cites, f"not in the evidence it cites: {', '.join(missing)}")
+            return Written(body, cites, f"not in the evidence it cites: {', '.join(missing)}", attributed)
         if term_set(body) and overlap(body, cited) < WRITTEN_OVERLAP:
-            return Written(body, cites, "too few of its words are in the evidence it cites")
+            return Written(body, cites, "too few of its words are in the evidence it cites", attributed)
         said = " ".join(evidence[n - 1].text for n in cites)
         belief = self.model.yes_probability(render("entail", evidence=said, statement=body).strip())
         if belief < ENTAILED:
-            return Written(body, cites, f"the evidence does not state it (P(yes) {belief:.2f})")
-        return Written(body, cites)
+            return Written(body, cites, f"the evidence does not state it (P(yes) {belief:.2f})", attributed)
+        return Written(body, cites, "", attributed)

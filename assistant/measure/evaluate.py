@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 import time
@@ -32,6 +33,11 @@ class Outcome:
     cited: list[str]  # cited passages
     latency_ms: float
     expected: list[list[str]] | None
+    first_ms: float = 0.0  # until the first part of the answer was shown
+    mode: str = ""  # how the answer was made (Answer.mode)
+    shown: int = 0  # sentences of the answer, each with its markers
+    faithful: int = 0  # of those, the ones whose figures and names are all in what they cite
+    dropped: int = 0  # written sentences the check withheld (an abstention or a bare marker is none)
 
     def correct(self) -> bool:
         return self.answerable and contains_all(self.text, self.expected)
@@ -56,6 +62,27 @@ class Report:
     # Every question's support and whether its answer is right if given: curves of several
     # sets can be pooled at any threshold from these.
     outcomes: list[dict] = field(default_factory=list)
+
+
+# An independent reading of the shown answer: each sentence with its markers, and the figures and
+# names (capitalised words after the first) that must be in the quotes its markers point at.
+SHOWN = re.compile(r"(.+?)((?:\s*\[\d+\])+)(?=\s|$)", re.S)
+FACT = re.compile(r"\d[\d,.]*\d|\d|[A-Z][\w'’-]*")
+
+
+def faithful_sentences(answer) -> tuple[int, int]:
+    """(sentences shown, sentences whose every figure and name is in the quotes they cite)."""
+    quotes = {c.n: c.quote.lower() for c in answer.citations}
+    shown = faithful = 0
+    for m in SHOWN.finditer(answer.text):
+        cited = " ".join(quotes.get(int(n), "") for n in re.findall(r"\d+", m.group(2)))
+        facts = FACT.findall(m.group(1).strip())[1:] if m.group(1).strip()[:1].isupper() else \
+            FACT.findall(m.group(1))
+        digits = re.sub(r"[,.]", "", cited)
+        shown += 1
+        faithful += all((re.sub(r"[,.]", "", f.rstrip(".")) in digits) if f[0].isdigit()
+                        else f.lower().removesuffix("'s").removesuffix("’s") in cited for f in facts)
+    return shown, faithful
 
 
 def is_hit(question: Question, hit: Hit, gold_ids: dict[str, str]) -> bool:
@@ -117,12 +144,16 @@ def _reference(q: Question, as_of: str | None) -> str | None:
 def _ask(assistant: Assistant, q: Question, k: int, gold_ids: dict[str, str], as_of: str | None = None) -> Outcome:
     hits = assistant.search(q.text, k=k, as_of=as_of)
     rank = next((i + 1 for i, h in enumerate(hits) if is_hit(q, h, gold_ids)), None)
-    started = time.perf_counter()
-    answer = assistant.answer(q.text, as_of=as_of)
+    started, first = time.perf_counter(), None
+    for answer in assistant.stream(q.text, as_of=as_of):
+        first = first if first is not None else (time.perf_counter() - started) * 1000
     latency = (time.perf_counter() - started) * 1000
     scored = q.gold_article is not None and q.answerable or bool(q.hit_phrases)
+    shown, faithful = faithful_sentences(answer) if not answer.abstained else (0, 0)
+    dropped = sum(not d.endswith(("(the model found no answer)", "(says nothing)")) for d in answer.dropped)
     return Outcome(q.id, q.text, q.answerable, scored, rank, answer.text, answer.support,
-                   [c.passage for c in answer.citations], latency, q.answers)
+                   [c.passage for c in answer.citations], latency, q.answers, first, answer.mode, shown,
+                   faithful, dropped)
 
 
 def metrics(outcomes: list[Outcome], threshold: float) -> dict:
@@ -139,6 +170,11 @@ def metrics(outcomes: list[Outcome], threshold: float) -> dict:
     def share(a, b):
         return round(a / b, 3) if b else None
 
+    def ms(values, q):
+        return round(float(np.percentile(values, q)), 1) if values else None
+
+    written = [o for o in answered if o.mode.startswith("written")]
+    shown = sum(o.shown for o in answered)
     return {
         "retrieval_questions": len(scored),
         "hit@1": share(sum(r is not None and r <= 1 for r in ranks), len(ranks)),
@@ -155,6 +191,13 @@ def metrics(outcomes: list[Outcome], threshold: float) -> dict:
         "citation_recall": share(sum(o.cited_fact() for o in right), len(right)),
         "latency_p50_ms": round(float(np.percentile([o.latency_ms for o in outcomes], 50)), 1),
         "latency_p95_ms": round(float(np.percentile([o.latency_ms for o in outcomes], 95)), 1),
+        "first_shown_p50_ms": ms([o.first_ms for o in outcomes], 50),
+        "first_shown_p95_ms": ms([o.first_ms for o in outcomes], 95),
+        "faithful_share": share(sum(o.faithful for o in answered), shown),
+        "written_answers": len(written),
+        "written_fell_back": sum(o.mode != "written" for o in written),
+        "written_dropped_share": share(sum(o.dropped for o in written),
+                                       sum(o.dropped + o.shown for o in written if o.mode == "written")),
     }
 
 
@@ -183,8 +226,11 @@ def failures(outcomes: list[Outcome], threshold: float) -> list[dict]:
 
 def evaluate(path: Path, settings: Settings, fmt: str | None = None, k: int = 10,
              corpus: Path | None = None, progress: bool = True, index_dir: Path | None = None,
-             as_of: str | None = None) -> Report:
+             as_of: str | None = None, sample: int | None = None) -> Report:
     dataset = load_dataset(path, fmt)
+    if sample and sample < len(dataset.questions):
+        step = len(dataset.questions) / sample
+        dataset.questions = [dataset.questions[int(i * step)] for i in range(sample)]
     for note in dataset.skipped:
         print(f"skipped: {note}", file=sys.stderr)
     started = time.perf_counter()
@@ -200,7 +246,8 @@ def evaluate(path: Path, settings: Settings, fmt: str | None = None, k: int = 10
 
 def main(args, settings: Settings) -> int:
     report = evaluate(args.dataset, settings, args.format, args.k, args.corpus,
-                      progress=sys.stderr.isatty(), index_dir=args.index_dir, as_of=args.as_of)
+                      progress=sys.stderr.isatty(), index_dir=args.index_dir, as_of=args.as_of,
+                      sample=args.sample)
     if args.out:
         args.out.write_text(json.dumps(asdict(report), indent=2))
     if args.json:
