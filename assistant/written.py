@@ -179,6 +179,8 @@ class WrittenAnswerer:
             return Written(body, (), "the model found no answer")
         if not re.search(r"\w", body):
             return Written(body, cites, "says nothing")
+        if body.rstrip().endswith("?"):  # a headline or the question echoed
+            return Written(body, cites, "asks rather than answers")
         attributed = not cites and not stray
         if attributed:
             cites = attribute(body, evidence, hits)

@@ -30,13 +30,15 @@ class Dataset:
 
 
 def guess_format(path: Path) -> str:
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such data set; give a folder (squad, realtimeqa) or a .json file (qa)")
     if path.is_dir() and (path / "queries.json").exists():
         return "squad"
     if path.is_dir() and any(path.glob("*_gcs.jsonl")):
         return "realtimeqa"
     if path.suffix == ".json":
         return "qa"
-    raise ValueError(f"{path}: cannot tell the data set's format; pass --format squad|realtimeqa|qa")
+    raise FileNotFoundError(f"{path}: cannot tell the data set's format; pass --format squad|realtimeqa|qa")
 
 
 def load_dataset(path: Path, fmt: str | None = None) -> Dataset:

@@ -126,3 +126,9 @@ def test_a_chroma_server_that_is_down_is_named_once(tmp_path):
         assert done.returncode == 2
         assert f"the Chroma server at 127.0.0.1:{closed['CHROMA_PORT']} does not answer" in done.stderr
         assert done.stderr.count("error:") == 1
+
+
+def test_a_data_set_that_is_not_there_or_not_readable_as_one_is_named(tmp_path):
+    for path, reason in [(tmp_path / "nowhere", "no such data set"), (tmp_path, "cannot tell the data set's format")]:
+        done = run("--data-dir", str(tmp_path / "index"), "eval", str(path))
+        assert done.returncode == 2 and str(path) in done.stderr and reason in done.stderr, done.stderr
