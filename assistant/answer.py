@@ -17,7 +17,7 @@ from .generate import CheckedGenerator, Draft, ExtractiveGenerator, Generator
 from .llm import from_settings as model_from_settings
 from .rerank import CrossEncoderReranker, EmbeddingReranker
 from .retrieve import Filters, Retriever
-from .rules import coverage_terms
+from .rules import MODEL_DOUBT, coverage_terms
 from .settings import Settings, load_settings
 from .sources import addresses_the_assistant
 from .types import Answer, Hit
@@ -195,25 +195,27 @@ class Assistant:
 
     def _written(self, question: str, hits: list[Hit], draft: Draft, claims, reply) -> Iterator[Answer]:
         """Each written sentence as soon as it passed its check; when none did, the extractive
-        quote (it passed the threshold), unless the model found no answer in the evidence."""
+        quote (it passed the threshold), with less support when the model found no answer in the
+        evidence (below the threshold, that is an abstention)."""
         evidence = arrange(draft.candidates or claims, hits)
-        text, dropped, abstained = WrittenText(evidence, hits), [], False
+        text, dropped, doubted = WrittenText(evidence, hits), [], False
         for sentence in self.writer.write(question, evidence, hits):
             if sentence.dropped:
                 dropped.append(f"{sentence.text} ({sentence.dropped})")
-                abstained = abstained or sentence.dropped == "the model found no answer"
+                doubted = doubted or sentence.dropped == "the model found no answer"
                 continue
             shown, citations = text.add(sentence.text, sentence.cites)
             yield reply(shown, citations, support=draft.support, dropped=dropped)
         if text.text:
             yield reply(text.text, text.citations, support=draft.support, dropped=dropped)
-        elif abstained:
-            yield reply(ABSTAIN_TEXT.format(question=question), abstained=True, support=0.0, dropped=dropped)
-        else:
-            for shown, citations in compose(claims, hits):
-                last = reply(shown, citations, support=draft.support, how="written, fell back to quotes",
-                             dropped=dropped)
-            yield last
+            return
+        support = draft.support * (MODEL_DOUBT if doubted else 1.0)
+        if support < self.settings.threshold:
+            yield reply(ABSTAIN_TEXT.format(question=question), abstained=True, support=support, dropped=dropped)
+            return
+        for shown, citations in compose(claims, hits):
+            last = reply(shown, citations, support=support, how="written, fell back to quotes", dropped=dropped)
+        yield last
 
     def _period(self, time: TimeSense) -> tuple[str | None, str | None] | None:
         """The publication dates the question asks about. A date that no article of the archive

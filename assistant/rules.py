@@ -98,6 +98,9 @@ def grounded_score(score: float, question: str, query: str, sentence: str, evide
 # --- citations: how much of a sentence what it cites must back --------------------------------
 QUOTE_OVERLAP = 0.6  # share of a quoted claim's terms found in its cited span
 WRITTEN_OVERLAP = 0.5  # share of a written sentence's terms found in what it cites (it paraphrases)
+# A written answer's model that found no answer in the evidence leaves the extractive quote, its
+# support scaled by this: small models say "the documents don't say" of evidence that does.
+MODEL_DOUBT = 0.8
 
 
 def overlap(text: str, cited: str) -> float:

@@ -7,6 +7,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.generate import Claim
+from assistant.rules import MODEL_DOUBT
 from assistant.llm import LLMError, OpenAIModel, _sse_pieces
 from assistant.settings import load_settings
 from assistant.types import Hit
@@ -175,12 +176,16 @@ def test_a_written_answer_streams_only_checked_sentences_citing_their_evidence(i
 
 
 @pytest.mark.integration
-def test_nothing_kept_falls_back_to_the_quote_and_a_model_that_finds_nothing_abstains(index, embedder):
+def test_nothing_kept_falls_back_to_the_quote_and_a_model_that_finds_nothing_lowers_its_support(index, embedder):
     question = "How many French soldiers are deployed in Niger?"
     fallback = written_assistant(index, embedder, ScriptedModel("Some 2,000 soldiers are there [1].")).answer(question)
     assert fallback.mode == "written, fell back to quotes" and "1,500" in fallback.citations[0].quote
     nothing = written_assistant(index, embedder, ScriptedModel("The documents don't say.")).answer(question)
-    assert nothing.abstained and nothing.citations == []
+    assert nothing.mode == "written, fell back to quotes" and "1,500" in nothing.citations[0].quote
+    assert nothing.support == pytest.approx(fallback.support * MODEL_DOUBT)
+    strict = index.model_copy(update={"abstain_threshold": fallback.support * 0.9})
+    doubted = written_assistant(strict, embedder, ScriptedModel("The documents don't say.")).answer(question)
+    assert doubted.abstained and doubted.citations == []
     off_topic = written_assistant(index, embedder, ScriptedModel("France won [1]."))
     assert off_topic.answer("Who won the 2022 football World Cup?").abstained
     assert off_topic.model.prompts == []  # too little support: the model is never asked
