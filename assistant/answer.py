@@ -12,7 +12,7 @@ from ingest.embedder import Encoder, encoder_from_settings
 from ingest.index import Index
 
 from .compose import WrittenText, compose, compose_disagreement, compose_timeline
-from .condense import condense
+from .condense import condense_by_model
 from .generate import CheckedGenerator, Draft, ExtractiveGenerator, Generator
 from .llm import from_settings as model_from_settings
 from .rerank import CrossEncoderReranker, EmbeddingReranker
@@ -157,18 +157,17 @@ class Assistant:
         since, until = period or (since, until)
         # Dates the filter applies are not words the evidence must hold ("by August 10").
         asked = " ".join(question.replace(time.period.words, " ").split()) if period else question
-        query = condense(asked, list(history or []))
+        mode = self.settings.answerer_mode
+        model = self.model if mode != "extractive" and self._generator is None else None
+        query = condense_by_model(model, asked, list(history or []))
         vector = self.embedder.embed([query])[0]
         filters = Filters(since, until, tuple(articles), time.as_of.isoformat())
         hits = self.retriever.search(query, k, filters, vector)
 
-        mode = self.settings.answerer_mode
-        model = self.model.name if mode != "extractive" and self._generator is None else ""
-
         def reply(text: str, citations=(), abstained: bool = False, support: float = 0.0, how: str = mode,
                   dropped=()) -> Answer:
             return Answer(text, list(citations), abstained, query, question, support, time.as_of.isoformat(), period,
-                          how, model, list(dropped))
+                          how, model.name if model else "", list(dropped))
 
         if not hits and self.index.count() == 0:  # counted only then: a count costs ~5 ms a query
             yield reply(EMPTY_TEXT, abstained=True)

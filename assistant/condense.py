@@ -1,7 +1,10 @@
-"""Follow-up questions -> standalone queries, using the conversation so far (no LLM needed)."""
+"""Follow-up questions -> standalone queries, using the conversation so far: by rule, or, when a
+language model answers, written by the model and kept only when it still asks about the
+conversation's words."""
 
 from __future__ import annotations
 
+from .prompts import render
 from .rules import WORD, content_words
 
 FOLLOW_UP_OPENERS = ("and ", "what about", "how about", "also", "but ", "so ", "then ", "why?", "how?")
@@ -28,3 +31,19 @@ def condense(question: str, history: list[tuple[str, str]] | None) -> str:
     if not topic:
         return question
     return f"{question.rstrip(' ?')} ({' '.join(topic)})?"
+
+
+def condense_by_model(model, question: str, history: list[tuple[str, str]] | None) -> str:
+    """A follow-up rewritten by the model as one standalone question (the rule's rewrite when the
+    model's is empty, long, or shares no word with the question and the conversation)."""
+    by_rule = condense(question, history)
+    if model is None or not history or not is_follow_up(question):
+        return by_rule
+    turns = "\n".join(f"user: {q}\nassistant: {a[:300]}" for q, a in history[-3:])
+    reply = "".join(model.write(render("condense", history=turns, question=question.strip()).strip(), 60))
+    lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
+    rewritten = lines[0].removeprefix("Standalone question:").strip() if lines else ""
+    known = {w.lower() for w in content_words(" ".join([question, *[q for q, _ in history[-3:]]]))}
+    if not rewritten or len(rewritten) > 300 or not known & {w.lower() for w in content_words(rewritten)}:
+        return by_rule
+    return rewritten

@@ -107,18 +107,29 @@ def parse(sentence: str, evidence_count: int) -> tuple[str, tuple[int, ...], boo
     return body, valid, len(valid) < len(set(numbers))
 
 
+def names(sentence: str) -> list[str]:
+    """The capitalised words of a sentence, but for an ordinary word opening it."""
+    return [m.group(0) for m in NAME.finditer(sentence) if not (m.start() == 0 and m.group(0).lower() in OPENERS)]
+
+
+def _stated(name: str, low: str) -> bool:
+    return name.lower().removesuffix("'s").removesuffix("’s") in low
+
+
 def unsupported_facts(sentence: str, cited: str) -> list[str]:
     """Figures and names of the sentence that the cited evidence never states."""
     low = cited.lower()
     figures = {f.replace(",", "") for f in FIGURE.findall(cited)}
     missing = [f for f in FIGURE.findall(sentence) if f.replace(",", "").rstrip(".") not in figures]
-    for i, m in enumerate(NAME.finditer(sentence)):
-        word = m.group(0)
-        if m.start() == 0 and word.lower() in OPENERS:
-            continue
-        if word.lower().removesuffix("'s").removesuffix("’s") not in low:
-            missing.append(word)
-    return missing
+    return missing + [name for name in names(sentence) if not _stated(name, low)]
+
+
+def names_apart(sentence: str, cited: list[str]) -> bool:
+    """Whether the sentence's names stand in no one of the evidence sentences it cites: joining
+    names that the evidence never puts together is how a small model misattributes ("Sylvain
+    Itte is in contact with President Macron", where the evidence says it of Bazoum)."""
+    found = names(sentence)
+    return len(found) > 1 and not any(all(_stated(n, text.lower()) for n in found) for text in cited)
 
 
 def attribute(body: str, evidence: list[Claim], hits: list[Hit]) -> tuple[int, ...]:
@@ -190,6 +201,9 @@ class WrittenAnswerer:
         missing = unsupported_facts(body, cited)
         if missing:
             return Written(body, cites, f"not in the evidence it cites: {', '.join(missing)}", attributed)
+        if len(cites) > 1 and names_apart(body, [f"{hits[evidence[n - 1].hit].title}. {evidence[n - 1].text}"
+                                                  for n in cites]):
+            return Written(body, cites, "joins names no evidence sentence puts together", attributed)
         if term_set(body) and overlap(body, cited) < WRITTEN_OVERLAP:
             return Written(body, cites, "too few of its words are in the evidence it cites", attributed)
         said = " ".join(evidence[n - 1].text for n in cites)

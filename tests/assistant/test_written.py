@@ -92,6 +92,23 @@ def test_sentences_without_markers_cite_the_evidence_that_states_them():
     assert [w.dropped.split(":")[0] for w in written] == ["", "", "not in the evidence it cites", ""]
 
 
+def test_names_the_evidence_never_puts_together_are_not_joined():
+    """The seed says Macron is in contact with Bazoum; a small model wrote it of Sylvain Itte."""
+    passage = ("Paris has demanded the return to power of President Bazoum, with whom France's President "
+               "Emmanuel Macron remained in contact. Paris has also refused to recall the ambassador, Sylvain Itte.")
+    hits = [Hit(id="a:0", article_id="a", title="France in Niger", source="a.txt", url=None, published=None,
+                passage=passage, start=0, end=len(passage), score=1.0)]
+    sentences = passage.split(". ")
+    evidence = [Claim(t, 0, passage.index(t), passage.index(t) + len(t), 0.8) for t in sentences]
+    reply = ("Sylvain Itte is in contact with President Macron [1][2]. "
+             "Sylvain Itte is in contact with President Macron. "
+             "President Macron remained in contact with Bazoum [1].")
+    written = list(WrittenAnswerer(ScriptedModel(reply)).write("Who is Macron in contact with?", evidence, hits))
+    assert [(w.cites, w.dropped) for w in written] == [
+        ((1, 2), "joins names no evidence sentence puts together"),
+        ((1, 2), "joins names no evidence sentence puts together"), ((1,), "")]
+
+
 def test_a_reply_ends_where_the_model_goes_on_with_the_prompts_layout():
     reply = "Answer: Some 1,500 French soldiers are in the country [1].\nQuestion: How many? Answer: 99,000 [1]."
     written = list(WrittenAnswerer(ScriptedModel(reply)).write("How many?", EVIDENCE, HITS))

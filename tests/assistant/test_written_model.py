@@ -92,3 +92,10 @@ def test_the_same_model_behind_an_openai_compatible_server_writes_checked_answer
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_a_follow_up_is_made_standalone_by_the_model_and_answered(local):
+    history = [("Where are the French military bases in Niger?", "In Niamey, Ouallam and Ayorou [1].")]
+    answer = local.answer("And how many soldiers are there?", history)
+    assert answer.query != "And how many soldiers are there?" and not answer.abstained, answer.query
+    assert "1,500" in " ".join(c.quote for c in answer.citations), (answer.query, answer.text)
