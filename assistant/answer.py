@@ -14,6 +14,7 @@ from ingest.index import Index
 from .compose import WrittenText, compose, compose_disagreement, compose_timeline
 from .condense import condense_by_model
 from .generate import CheckedGenerator, Draft, ExtractiveGenerator, Generator
+from .llm import as_chat_model
 from .llm import from_settings as model_from_settings
 from .rerank import CrossEncoderReranker, EmbeddingReranker
 from .retrieve import Filters, Retriever
@@ -65,10 +66,13 @@ class Assistant:
     """Wires the embedder, the index, the retriever and the generator chosen by settings."""
 
     def __init__(self, settings: Settings | None = None, generator: Generator | None = None,
-                 embedder: Encoder | None = None):
+                 embedder: Encoder | None = None, model=None):
+        """`model` replaces the one the settings name for checked and written answers: any
+        ChatModel, or any LangChain chat model (ChatOllama, ChatOpenAI, ...)."""
         self.settings = settings or load_settings()
         self._generator = generator
         self._embedder = embedder
+        self._model = as_chat_model(model) if model is not None else None
 
     @cached_property
     def embedder(self) -> Encoder:
@@ -95,7 +99,7 @@ class Assistant:
     @cached_property
     def model(self):
         """The language model that checks or writes answers (None for extractive answers)."""
-        return model_from_settings(self.settings)
+        return self._model or model_from_settings(self.settings)
 
     @cached_property
     def generator(self) -> Generator:

@@ -271,6 +271,48 @@ def _sse_pieces(lines) -> Iterator[str]:
             yield delta["content"]
 
 
+class LangChainModel:
+    """Any LangChain chat model a user already runs (ChatOllama, ChatOpenAI in front of vLLM, ...).
+    It writes by streaming; its judgement is the first token's log-probabilities when the model
+    returns them (ChatOpenAI with logprobs bound), else the Yes or No it replies."""
+
+    def __init__(self, chat):
+        self.chat = chat
+        self.name = str(getattr(chat, "model_name", None) or getattr(chat, "model", None) or type(chat).__name__)
+
+    def write(self, prompt: str, max_tokens: int = 200) -> Iterator[str]:
+        try:
+            for chunk in self.chat.stream(prompt):
+                if isinstance(chunk.content, str) and chunk.content:
+                    yield chunk.content
+        except Exception as exc:  # whatever the provider raises, said once with what to do
+            raise self._failed(exc) from None
+
+    def yes_probability(self, prompt: str) -> float:
+        try:
+            reply = self.chat.invoke(prompt)
+        except Exception as exc:
+            raise self._failed(exc) from None
+        content = ((reply.response_metadata or {}).get("logprobs") or {}).get("content") or [None]
+        if content[0] and content[0].get("top_logprobs"):
+            return _yes_share({t["token"]: math.exp(t["logprob"]) for t in content[0]["top_logprobs"]})
+        text = reply.content if isinstance(reply.content, str) else ""
+        return _yes_share({(text.split() or [""])[0].strip(".,!"): 1.0})
+
+    def _failed(self, exc: Exception) -> LLMError:
+        return LLMError(f"the chat model {self.name} failed ({type(exc).__name__}: {exc}); check that its "
+                        "server runs, or set ASSISTANT_ANSWERER=extractive")
+
+
+def as_chat_model(model) -> ChatModel:
+    """A ChatModel as it is; a LangChain chat model wrapped."""
+    if hasattr(model, "yes_probability") and hasattr(model, "write"):
+        return model
+    if hasattr(model, "stream") and hasattr(model, "invoke"):
+        return LangChainModel(model)
+    raise LLMError(f"{type(model).__name__} is neither a ChatModel nor a LangChain chat model")
+
+
 def from_settings(settings) -> ChatModel | None:
     """The model behind the checked and written answerers (None for extractive answers)."""
     if settings.answerer_mode == "extractive":

@@ -270,10 +270,10 @@ class _served:
         self.proc.wait(timeout=30)
 
 
-def bench_peer(path: Path, settings: Settings) -> dict:
+def bench_peer(path: Path, settings: Settings, index_dir: Path | None = None) -> dict:
     from .scale import peer_comparison
 
-    return peer_comparison(path, settings)
+    return peer_comparison(path, settings, index_dir)
 
 
 def print_table(what: str, result: dict) -> None:
@@ -295,7 +295,10 @@ def main(args, settings: Settings) -> int:
     embedder = encoder_from_settings(settings)
     info = machine(embedder)
     print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()))
-    result = runners[args.what](args.path, settings)
+    if args.what == "peer":
+        result = bench_peer(args.path, settings, getattr(args, "index_dir", None))
+    else:
+        result = runners[args.what](args.path, settings)
     print(f"bench {args.what}:")
     print_table(args.what, result)
     out = args.out or Path("bench/out") / f"{args.what}.json"

@@ -56,14 +56,17 @@ def retrieval_figures(ranks: list[int | None]) -> dict:
             "mrr@10": round(sum(1 / r for r in ranks if r) / len(ranks), 3)}
 
 
-def peer_comparison(path: Path, settings: Settings) -> dict:
+def peer_comparison(path: Path, settings: Settings, index_dir: Path | None = None) -> dict:
+    """Our retrieval against the LangChain tutorial pipeline's on one data set, in one run. Our
+    index is built in a temporary folder, or kept in `index_dir` and brought up to date there
+    (then its build time is only the update's); the peer's is always built afresh."""
     from .datasets import load_dataset
     from .evaluate import metrics, run
     from .peer import build
 
     dataset = load_dataset(path)
     scored = [q for q in dataset.questions if (q.gold_article and q.answerable) or q.hit_phrases]
-    outcomes, ours_seconds = run(dataset, settings, progress=False)
+    outcomes, ours_seconds = run(dataset, settings, progress=False, index_dir=index_dir)
     ours = metrics(outcomes, settings.threshold)
     with tempfile.TemporaryDirectory(prefix="assistant-peer-") as tmp:
         started = time.perf_counter()

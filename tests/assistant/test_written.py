@@ -8,7 +8,7 @@ import pytest
 from assistant import Assistant
 from assistant.generate import Claim
 from assistant.rules import MODEL_DOUBT
-from assistant.llm import LLMError, OpenAIModel, _sse_pieces
+from assistant.llm import LLMError, OpenAIModel, _sse_pieces, as_chat_model
 from assistant.settings import load_settings
 from assistant.types import Hit
 from assistant.written import WrittenAnswerer, parse, split_sentences, unsupported_facts
@@ -206,3 +206,29 @@ def test_nothing_kept_falls_back_to_the_quote_and_a_model_that_finds_nothing_low
     off_topic = written_assistant(index, embedder, ScriptedModel("France won [1]."))
     assert off_topic.answer("Who won the 2022 football World Cup?").abstained
     assert off_topic.model.prompts == []  # too little support: the model is never asked
+
+
+@pytest.mark.integration
+def test_a_langchain_chat_model_writes_and_judges_written_answers(index, embedder):
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    question = "How many French soldiers are deployed in Niger?"
+    said = "Some 1,500 French soldiers are deployed in Niger."
+    kept = Assistant(index, embedder=embedder, model=FakeListChatModel(responses=[said, "Yes."])).answer(question)
+    assert kept.mode == "written" and kept.model == "FakeListChatModel" and kept.text == f"{said} [1]"
+    assert "1,500 French soldiers" in kept.citations[0].quote
+    vetoed = Assistant(index, embedder=embedder, model=FakeListChatModel(responses=[said, "No"])).answer(question)
+    assert vetoed.mode == "written, fell back to quotes" and "the evidence does not state it" in vetoed.dropped[0]
+
+
+def test_a_langchain_chat_model_that_fails_is_named():
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+
+    class Down(FakeListChatModel):
+        def _call(self, *args, **kwargs):
+            raise ConnectionError("connection refused")
+
+    with pytest.raises(LLMError, match="the chat model Down failed .*connection refused"):
+        as_chat_model(Down(responses=["x"])).yes_probability("Is it?")
+    with pytest.raises(LLMError, match="neither a ChatModel nor a LangChain chat model"):
+        as_chat_model(object())
