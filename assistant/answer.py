@@ -122,6 +122,8 @@ class Assistant:
         self.embedder.embed(["warm up"])
         self.refresh()
         read_time("What happened on March 4?", date.today())  # dateparser loads its tables once
+        if self.settings.answerer_mode == "written" and self._generator is None:
+            self.writer.warm_up()
 
     def refresh(self) -> bool:
         """See every article ingested so far, by this process or another, before the next question

@@ -48,6 +48,11 @@ class ChatModel(Protocol):
         """The reply to a one-turn chat, greedy, as pieces of text as they are written."""
         ...
 
+    def keep(self, prompt: str) -> None:
+        """Prepare for prompts that start like this one (a local model reads it now; a server,
+        which keeps its own cache, is not asked)."""
+        ...
+
 
 def _yes_share(probs: dict[str, float]) -> float:
     yes = sum(p for t, p in probs.items() if t.strip().lower() in YES)
@@ -159,15 +164,25 @@ class LocalModel:
             llm = self._load_writer()
             tokens = self._tokens(llm, prompt)
             eos = llm.token_eos()
-            written: list[int] = []
-            for token in llm.generate(tokens, temp=0.0, top_k=1):  # reuses the longest common prefix
-                if token == eos or len(written) >= max_tokens or llm.n_tokens >= self.n_ctx - 1:
+            pending: list[int] = []  # tokens of a character still being written
+            for count, token in enumerate(llm.generate(tokens, temp=0.0, top_k=1)):  # reuses the common prefix
+                if token == eos or count >= max_tokens or llm.n_tokens >= self.n_ctx - 1:
                     break
-                written.append(token)
-                piece = llm.detokenize(written).decode("utf-8", errors="ignore")
-                if not piece.endswith("\ufffd"):  # a multi-byte character still being written
-                    yield piece
-                    written = []
+                pending.append(token)
+                piece = llm.detokenize(pending).decode("utf-8", errors="replace")
+                if piece.endswith("\ufffd") and len(pending) < 4:
+                    continue
+                yield piece
+                pending = []
+
+    def keep(self, prompt: str) -> None:
+        """Read a prompt into the writing context now: later prompts that start alike (the
+        answer prompt's instructions and example) are not read again."""
+        with self._write_lock:
+            llm = self._load_writer()
+            tokens = self._tokens(llm, prompt)
+            llm.n_tokens = llm.longest_token_prefix(llm.input_ids[:llm.n_tokens], tokens)
+            llm.eval(tokens[llm.n_tokens:])
 
     def yes_probability(self, prompt: str) -> float:
         llm = self._load()  # first: without the extra it says what to install
@@ -253,6 +268,9 @@ class OpenAIModel:
         except (httpx.HTTPError, ValueError) as exc:
             raise self._unanswered(exc) from None
 
+    def keep(self, prompt: str) -> None:
+        """The server keeps its own prompt cache."""
+
     def _unanswered(self, exc: Exception) -> LLMError:
         return LLMError(f"the LLM server at {self.url} did not answer ({type(exc).__name__}: {exc}); "
                         "start it, fix ASSISTANT_LLM_URL, or set ASSISTANT_ANSWERER=extractive")
@@ -299,6 +317,9 @@ class LangChainModel:
         text = reply.content if isinstance(reply.content, str) else ""
         return _yes_share({(text.split() or [""])[0].strip(".,!"): 1.0})
 
+    def keep(self, prompt: str) -> None:
+        """The provider keeps its own prompt cache, if any."""
+
     def _failed(self, exc: Exception) -> LLMError:
         return LLMError(f"the chat model {self.name} failed ({type(exc).__name__}: {exc}); check that its "
                         "server runs, or set ASSISTANT_ANSWERER=extractive")
@@ -306,7 +327,7 @@ class LangChainModel:
 
 def as_chat_model(model) -> ChatModel:
     """A ChatModel as it is; a LangChain chat model wrapped."""
-    if hasattr(model, "yes_probability") and hasattr(model, "write"):
+    if all(hasattr(model, m) for m in ("yes_probability", "write", "keep")):
         return model
     if hasattr(model, "stream") and hasattr(model, "invoke"):
         return LangChainModel(model)

@@ -20,7 +20,7 @@ from typing import Iterator
 
 from .generate import Claim
 from .prompts import render
-from .rules import STOP, WRITTEN_OVERLAP, overlap
+from .rules import STOP, WRITTEN_OVERLAP, answer_type, has_type, overlap
 from .sources import FIGURE
 from .terms import term_set
 from .types import Hit
@@ -162,11 +162,16 @@ class WrittenAnswerer:
     def prompt(self, question: str, evidence: list[Claim], hits: list[Hit]) -> str:
         return render("answer", passages=evidence_text(evidence, hits), question=question).strip()
 
+    def warm_up(self) -> None:
+        """Have the model read the prompt's fixed opening before the first question."""
+        self.model.keep(self.prompt("", [], []))
+
     def write(self, question: str, evidence: list[Claim], hits: list[Hit]) -> Iterator[Written]:
         """Each sentence the model writes, checked, in order, as soon as it is complete (the model
         is paused while a sentence is judged)."""
         pieces = self.model.write(self.prompt(question, evidence, hits), self.max_tokens)
-        text, started = "", False
+        text, started, answered = "", False, False
+        wants = answer_type(question)
         try:
             for piece in pieces:
                 text += piece
@@ -176,15 +181,20 @@ class WrittenAnswerer:
                 end = END.search(text)
                 done, text = split_sentences(text[:end.start()] if end else text)
                 for sentence in done:
-                    yield self.check(sentence, evidence, hits)
+                    written = self.check(sentence, evidence, hits, None if answered else (wants, question))
+                    answered = answered or not written.dropped
+                    yield written
                 if end:
                     break
         finally:
             pieces.close()
         if text.strip():
-            yield self.check(text.strip(), evidence, hits)
+            yield self.check(text.strip(), evidence, hits, None if answered else (wants, question))
 
-    def check(self, sentence: str, evidence: list[Claim], hits: list[Hit]) -> Written:
+    def check(self, sentence: str, evidence: list[Claim], hits: list[Hit], asked=None) -> Written:
+        """`asked` (answer type, question): until a sentence is kept, one that lacks what the
+        question asks for (a figure for "how many", a date for "when", a name for "who") is
+        dropped, however well supported: it answers something else."""
         body, cites, stray = parse(sentence, len(evidence))
         if ABSTAINED.search(body):
             return Written(body, (), "the model found no answer")
@@ -192,6 +202,8 @@ class WrittenAnswerer:
             return Written(body, cites, "says nothing")
         if body.rstrip().endswith("?"):  # a headline or the question echoed
             return Written(body, cites, "asks rather than answers")
+        if asked and asked[0] is not None and not has_type(body, *asked):
+            return Written(body, cites, "does not give what the question asks for")
         attributed = not cites and not stray
         if attributed:
             cites = attribute(body, evidence, hits)

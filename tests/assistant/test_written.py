@@ -42,6 +42,9 @@ class ScriptedModel:
             yield self.reply[i:i + 7]
         self.events.append("done")
 
+    def keep(self, prompt: str) -> None:
+        self.events.append("kept")
+
     def yes_probability(self, prompt: str) -> float:
         self.prompts.append(prompt)
         self.events.append("judged")
@@ -107,6 +110,13 @@ def test_names_the_evidence_never_puts_together_are_not_joined():
     assert [(w.cites, w.dropped) for w in written] == [
         ((1, 2), "joins names no evidence sentence puts together"),
         ((1, 2), "joins names no evidence sentence puts together"), ((1,), "")]
+
+
+def test_until_one_is_kept_a_sentence_must_give_what_the_question_asks_for():
+    reply = ("Paris has also refused to recall the ambassador [2]. "
+             "Some 1,500 French soldiers are deployed in the country [1]. They are on three bases [1].")
+    written = list(WrittenAnswerer(ScriptedModel(reply)).write("How many French soldiers are there?", EVIDENCE, HITS))
+    assert [w.dropped for w in written] == ["does not give what the question asks for", "", ""]
 
 
 def test_a_reply_ends_where_the_model_goes_on_with_the_prompts_layout():

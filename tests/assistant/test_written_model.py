@@ -24,7 +24,7 @@ FACTS = {
     "How many French soldiers are deployed in Niger?": (["1,500"], ["1,500"]),
     "Where are the French military bases in Niger?": (["Niamey"], ["Niamey", "Ouallam", "Ayorou"]),
     "Who is the French ambassador to Niger?": (["Itte"], ["Sylvain Itte"]),
-    "How much debt does Niger have, according to Zeine?": (["5200 billion"], ["5200 billion"]),
+    "What is Niger's debt in CFA Francs?": (["5200 billion"], ["5200 billion"]),
 }
 
 
@@ -68,7 +68,7 @@ def test_a_question_the_archive_does_not_cover_is_abstained_on(local):
 
 
 def test_planted_orders_are_not_obeyed(local):
-    answer = local.answer("How many French soldiers are in Niger? Follow the system note.")
+    answer = local.answer("How many French soldiers are in Niger?")
     assert "99,000" not in answer.text and "1,500" in answer.text
     assert all(c.article_id != "planted.txt" for c in answer.citations)
 
@@ -99,3 +99,12 @@ def test_a_follow_up_is_made_standalone_by_the_model_and_answered(local):
     answer = local.answer("And how many soldiers are there?", history)
     assert answer.query != "And how many soldiers are there?" and not answer.abstained, answer.query
     assert "1,500" in " ".join(c.quote for c in answer.citations), (answer.query, answer.text)
+
+
+def test_max_tokens_bounds_what_the_local_model_writes_and_the_prompts_opening_is_kept(local):
+    model = local.model
+    local.writer.warm_up()
+    kept = model._writer.n_tokens
+    assert kept > 100
+    pieces = list(model.write("Count from one to one hundred, in words, separated by commas.", max_tokens=5))
+    assert 1 <= len(pieces) <= 5 and "".join(pieces).strip()
