@@ -33,6 +33,8 @@ NAME = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z]")
 # Where a reply stops being the answer: a blank line, or the model going on with the prompt's
 # own layout ("Question: ...").
 END = re.compile(r"\n\s*\n|\n\s*(?:Question|Evidence|Example|Answer|Now you)\b")
+# An article's line of the evidence layout, which a small model sometimes copies into its reply.
+HEADER = re.compile(r'(?:^|(?<=\n))[ \t]*From ".*?"(?:[ \t]*\([^()\n]*\))?:[ \t]*(?:\n|$)')
 ABSTAINED = re.compile(r"documents? (don't|do not|does not) say", re.I)
 OPENERS = STOP | {"some", "currently", "according", "after", "before", "since", "during", "while", "although",
                   "however", "meanwhile", "today", "yesterday", "both", "each", "all", "no", "one", "two",
@@ -178,6 +180,7 @@ class WrittenAnswerer:
                 if not started:  # an echoed "Answer:" and leading blank lines are not the reply
                     text = re.sub(r"^\s*(?:Answer:)?\s*", "", text)
                     started = bool(text)
+                text = HEADER.sub("", text)
                 end = END.search(text)
                 done, text = split_sentences(text[:end.start()] if end else text)
                 for sentence in done:

@@ -125,6 +125,12 @@ def test_a_reply_ends_where_the_model_goes_on_with_the_prompts_layout():
     assert [(w.text, w.dropped) for w in written] == [("Some 1,500 French soldiers are in the country.", "")]
 
 
+def test_an_articles_line_copied_from_the_evidence_is_not_part_of_the_reply():
+    reply = 'From "France in Niger" (2023-09-05):\n[1] Some 1,500 French soldiers are in the country [1]. Done.'
+    written = list(WrittenAnswerer(ScriptedModel(reply)).write("How many?", EVIDENCE, HITS))
+    assert written[0].text == "Some 1,500 French soldiers are in the country." and not written[0].dropped
+
+
 def test_a_question_written_back_is_dropped():
     reply = "Who is the ambassador now [2]? Sylvain Itte is the ambassador Paris refused to recall [2]."
     written = list(WrittenAnswerer(ScriptedModel(reply)).write("Who?", EVIDENCE, HITS))
