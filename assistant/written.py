@@ -15,7 +15,7 @@ is checked as soon as it is complete, while the rest is still to be written.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator
 
 from .generate import Claim
@@ -54,17 +54,6 @@ class Written:
     attributed: bool = False  # written without markers; `cites` is the evidence that states it
 
 
-@dataclass
-class WrittenDraft:
-    evidence: list[Claim]
-    sentences: list[Written] = field(default_factory=list)
-    abstained: bool = False  # the model said the evidence does not answer
-
-    @property
-    def kept(self) -> list[Written]:
-        return [s for s in self.sentences if not s.dropped]
-
-
 def arrange(evidence: list[Claim], hits: list[Hit]) -> list[Claim]:
     """The evidence grouped by article (the article of the likeliest sentence first), each
     article's sentences in the order they stand in it, so neighbours read as they were written."""
@@ -72,6 +61,11 @@ def arrange(evidence: list[Claim], hits: list[Hit]) -> list[Claim]:
     for claim in evidence:
         rank.setdefault(hits[claim.hit].article_id, len(rank))
     return sorted(evidence, key=lambda c: (rank[hits[c.hit].article_id], hits[c.hit].start + c.start))
+
+
+def as_cited(claim: Claim, hits: list[Hit]) -> str:
+    """An evidence sentence as a written sentence is checked against: its article's title, then it."""
+    return f"{hits[claim.hit].title}. {claim.text}"
 
 
 def evidence_text(evidence: list[Claim], hits: list[Hit]) -> str:
@@ -138,7 +132,7 @@ def attribute(body: str, evidence: list[Claim], hits: list[Hit]) -> tuple[int, .
     """The evidence a sentence written without markers rests on: the evidence sentence holding
     most of its words, and, when figures or names of it are still missing, the one sentence of
     the same article that states most of them. Empty when no evidence shares a word with it."""
-    texts = [f"{hits[c.hit].title}. {c.text}" for c in evidence]
+    texts = [as_cited(c, hits) for c in evidence]
     scores = [overlap(body, t) for t in texts]
     if not scores or max(scores) == 0:
         return ()
@@ -212,12 +206,12 @@ class WrittenAnswerer:
             cites = attribute(body, evidence, hits)
         if not cites:
             return Written(body, (), "cites no evidence" + (" that exists" if stray else ""))
-        cited = " ".join(f"{hits[evidence[n - 1].hit].title}. {evidence[n - 1].text}" for n in cites)
+        each = [as_cited(evidence[n - 1], hits) for n in cites]
+        cited = " ".join(each)
         missing = unsupported_facts(body, cited)
         if missing:
             return Written(body, cites, f"not in the evidence it cites: {', '.join(missing)}", attributed)
-        if len(cites) > 1 and names_apart(body, [f"{hits[evidence[n - 1].hit].title}. {evidence[n - 1].text}"
-                                                  for n in cites]):
+        if len(cites) > 1 and names_apart(body, each):
             return Written(body, cites, "joins names no evidence sentence puts together", attributed)
         if term_set(body) and overlap(body, cited) < WRITTEN_OVERLAP:
             return Written(body, cites, "too few of its words are in the evidence it cites", attributed)
