@@ -60,6 +60,22 @@ def _yes_share(probs: dict[str, float]) -> float:
     return yes / (yes + no) if yes + no > 0 else 0.5
 
 
+def _first_token_share(logprobs: dict | None) -> float | None:
+    """The Yes share of an OpenAI-style reply's first-token log-probabilities, if it has them."""
+    content = ((logprobs or {}).get("content") or [None])[0]
+    if not content or not content.get("top_logprobs"):
+        return None
+    return _yes_share({t["token"]: math.exp(t["logprob"]) for t in content["top_logprobs"]})
+
+
+def _read(llm, tokens: list[int]) -> None:
+    """Evaluate a prompt in a llama.cpp context, skipping what the context already holds of it
+    (every prompt starts with the chat template's system turn, answer prompts with their fixed
+    opening); the last token is always read, so its logits are fresh."""
+    llm.n_tokens = llm.longest_token_prefix(llm.input_ids[:llm.n_tokens], tokens[:-1])
+    llm.eval(tokens[llm.n_tokens:])
+
+
 def default_model_path(cache: Path | None = None, model: str = DEFAULT_MODEL) -> Path:
     """A shipped GGUF (default: the 1.5B), assembled once from its installed PyPI parts into the
     user's cache."""
@@ -180,20 +196,14 @@ class LocalModel:
         answer prompt's instructions and example) are not read again."""
         with self._write_lock:
             llm = self._load_writer()
-            tokens = self._tokens(llm, prompt)
-            llm.n_tokens = llm.longest_token_prefix(llm.input_ids[:llm.n_tokens], tokens)
-            llm.eval(tokens[llm.n_tokens:])
+            _read(llm, self._tokens(llm, prompt))
 
     def yes_probability(self, prompt: str) -> float:
         llm = self._load()  # first: without the extra it says what to install
         with self._lock:
             from llama_cpp import llama_get_logits_ith
 
-            tokens = self._tokens(llm, prompt)
-            # Every prompt starts with the chat template's system turn (and the sentences of one
-            # article with its title): what the context already holds is not read again.
-            llm.n_tokens = llm.longest_token_prefix(llm.input_ids[:llm.n_tokens], tokens[:-1])
-            llm.eval(tokens[llm.n_tokens:])
+            _read(llm, self._tokens(llm, prompt))
             logits = np.ctypeslib.as_array(llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),))
             picked = np.array([logits[i] for i in self._answers.values()], dtype=np.float64)
             probs = np.exp(picked - picked.max())
@@ -223,9 +233,9 @@ class OpenAIModel:
                            f"{exc.response.status_code} {exc.response.text[:200]}") from None
         except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
             raise self._unanswered(exc) from None
-        content = ((choice.get("logprobs") or {}).get("content") or [None])[0]
-        if content and content.get("top_logprobs"):
-            return _yes_share({t["token"]: math.exp(t["logprob"]) for t in content["top_logprobs"]})
+        share = _first_token_share(choice.get("logprobs"))
+        if share is not None:
+            return share
         # A server that returns no log-probabilities still says Yes or No.
         return _yes_share({(choice.get("message") or {}).get("content") or "": 1.0})
 
@@ -311,9 +321,9 @@ class LangChainModel:
             reply = self.chat.invoke(prompt)
         except Exception as exc:
             raise self._failed(exc) from None
-        content = ((reply.response_metadata or {}).get("logprobs") or {}).get("content") or [None]
-        if content[0] and content[0].get("top_logprobs"):
-            return _yes_share({t["token"]: math.exp(t["logprob"]) for t in content[0]["top_logprobs"]})
+        share = _first_token_share((reply.response_metadata or {}).get("logprobs"))
+        if share is not None:
+            return share
         text = reply.content if isinstance(reply.content, str) else ""
         return _yes_share({(text.split() or [""])[0].strip(".,!"): 1.0})
 
