@@ -257,7 +257,23 @@ def open_encoder(model_path: str | os.PathLike | None = None, batch_size: int = 
 
 def encoder_from_settings(settings) -> Encoder:
     return open_encoder(settings.embedding_model, settings.embed_batch_size, settings.embed_precision,
-                        settings.embed_backend, settings.embed_variant)
+                        settings.embed_backend, choose_variant(settings))
+
+
+def choose_variant(settings) -> str:
+    """The variant `settings.embed_variant` asks for; "auto" follows the index when there is one
+    (its vectors are only comparable with its own variant's), and for a new index takes int8
+    where the model runs on ONNX Runtime (no native bf16: int8 embeds ~1.35x faster there, with
+    the same retrieval figures) and the full model where bf16 is native."""
+    if settings.embed_variant != "auto":
+        return settings.embed_variant
+    from .index import recorded_variant
+
+    recorded = recorded_variant(settings)
+    if recorded is not None:
+        return recorded if recorded in VARIANTS else "full"  # an unknown one is named by the index check
+    precision = resolve_precision(settings.embed_precision)
+    return "int8" if resolve_backend(settings.embed_backend, precision) == "onnx" else "full"
 
 
 class ModelTokenizer:

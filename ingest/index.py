@@ -170,6 +170,20 @@ def check_data_dir(path: Path, create: bool) -> None:
                                "(questions can still be asked of it)")
 
 
+def recorded_variant(settings: IngestSettings) -> str | None:
+    """The embedding variant the index named by `settings` was built with, or None when there is
+    no index there yet, or it cannot be read now (opening it for use then says why)."""
+    if not settings.chroma_host and not (Path(settings.data_dir) / "chroma.sqlite3").is_file():
+        return None
+    try:
+        connection = Connection.to(settings, create=False)
+        with _Calling(connection):
+            found = [c for c in connection.client.list_collections() if c.name == settings.collection]
+            return (found[0].metadata or {}).get("embedding_variant", "full") if found else None
+    except (IndexUnavailable, OSError, ValueError):
+        return None
+
+
 class Connection:
     """One Chroma client per store, shared by every Index of this process.
 

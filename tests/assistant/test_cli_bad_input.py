@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.settings import load_settings
+from ingest.embedder import cpu_has_bf16
+from ingest.index import recorded_variant
+
 from tests.conftest import SEEDS, as_plain_user, free_port
 
 pytestmark = pytest.mark.integration
@@ -93,9 +97,14 @@ def test_an_encoder_that_cannot_run_as_asked_is_named_with_what_to_set(index, tm
     asked = run("--data-dir", str(index), "ask", SOLDIERS,
                 env={"ASSISTANT_EMBED_BACKEND": "torch", "ASSISTANT_EMBED_VARIANT": "int8"})
     assert asked.returncode == 2 and "runs on ONNX Runtime; set ASSISTANT_EMBED_BACKEND=onnx" in asked.stderr
-    # the index was built with the full model: an int8 encoder is refused, not compared with it
-    other = run("--data-dir", str(index), "ask", SOLDIERS, env={"ASSISTANT_EMBED_VARIANT": "int8"})
-    assert other.returncode == 2 and "full variant" in other.stderr and "ASSISTANT_EMBED_VARIANT" in other.stderr
+    # by default the question is embedded as the index was built (int8 on a host without native
+    # bf16, else full); the other variant, asked for by name, is refused, not compared with it
+    built = recorded_variant(load_settings(data_dir=index, chroma_host=None))
+    assert built == ("full" if cpu_has_bf16() else "int8")
+    other = "full" if built == "int8" else "int8"
+    asked = run("--data-dir", str(index), "ask", SOLDIERS, env={"ASSISTANT_EMBED_VARIANT": other})
+    assert asked.returncode == 2 and f"{built} variant), not" in asked.stderr
+    assert f"{other} variant); set" in asked.stderr and "ASSISTANT_EMBED_VARIANT" in asked.stderr
 
 
 def test_a_read_only_index_still_answers_and_refuses_ingest(index, tmp_path):

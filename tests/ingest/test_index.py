@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ingest.chunking import CHUNKER_VERSION
+from ingest import embedder
+from ingest.embedder import choose_variant
 from ingest.index import Index, ModelMismatch, OutdatedIndex
 from tests.fakes import WordEncoder
 
@@ -23,6 +25,20 @@ def test_an_index_refuses_an_encoder_of_another_variant(settings):
     with pytest.raises(ModelMismatch, match="full variant.*not 'word-hash' .*int8 variant.*ASSISTANT_EMBED_VARIANT"):
         Index(settings, Int8WordEncoder())
     assert Index(settings, WordEncoder()).variant == "full"
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_auto_follows_an_existing_index_and_picks_int8_for_a_new_one_only_without_native_bf16(settings, monkeypatch,
+                                                                                               bf16):
+    monkeypatch.setattr(embedder, "cpu_has_bf16", lambda: bf16)
+    assert settings.embed_variant == "auto"
+    assert choose_variant(settings) == ("full" if bf16 else "int8")  # no index yet
+    assert choose_variant(settings.model_copy(update={"embed_backend": "torch"})) == "full"
+    made(settings)  # built with the full model: every later use follows it, on any host
+    assert choose_variant(settings) == "full"
+    Index(settings, WordEncoder()).collection.modify(metadata={"embedding_variant": "int8"})
+    assert choose_variant(settings) == "int8"
+    assert choose_variant(settings.model_copy(update={"embed_variant": "full"})) == "full"  # named: refused later
 
 
 def test_an_index_from_an_older_layout_is_refused_with_what_to_do(settings):
