@@ -30,6 +30,9 @@ def cmd_ingest(args) -> int:
     with Progress(enabled=not args.quiet and sys.stderr.isatty()) as progress:
         report = ingest(args.paths, _settings(args), prune=args.prune, dry_run=args.dry_run,
                         on_progress=progress.update)
+    s = report.summary()
+    if not args.dry_run and (s["added"] or s["updated"] or s["removed"]):
+        _save_lexical(_settings(args))
     for message in report.errors:
         print(f"failed: {message}", file=sys.stderr)
     for dup, kept in report.duplicate_of.items():
@@ -37,7 +40,6 @@ def cmd_ingest(args) -> int:
     if args.dry_run:
         for action, article_id in report.plan:
             print(f"would {action}: {article_id}")
-    s = report.summary()
     print(
         f"{'dry run: ' if args.dry_run else ''}added {s['added']}, updated {s['updated']}, "
         f"unchanged {s['unchanged']}, removed {s['removed']}, duplicates {s['duplicates']}, "
@@ -47,6 +49,20 @@ def cmd_ingest(args) -> int:
     if args.json:
         print(json.dumps(s))
     return 1 if report.failed else 0
+
+
+def _save_lexical(settings) -> None:
+    """Build the lexical index of what is stored now and keep it beside the store, so the chats
+    and commands that ask next load it instead of building it."""
+    from ingest.embedder import encoder_from_settings
+    from ingest.index import Index, IndexUnavailable
+
+    from .retrieve import LexicalIndex
+
+    try:
+        LexicalIndex(Index(settings, encoder_from_settings(settings))).rebuild()
+    except IndexUnavailable as exc:  # the articles are stored; readers build it themselves
+        print(f"note: the lexical index was not prepared ({exc})", file=sys.stderr)
 
 
 def format_answer(answer: Answer) -> str:

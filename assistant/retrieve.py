@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
+import tempfile
 import threading
 import time
 import weakref
 from dataclasses import dataclass, replace
 from itertools import zip_longest
+from pathlib import Path
 
 import numpy as np
 
@@ -62,6 +66,35 @@ class LexicalSnapshot:
         return cls(generation, bm25, ids, np.array(days, dtype=np.int32), np.array(article_of, dtype=np.int32),
                    articles)
 
+    def save(self, folder: Path) -> None:
+        """Write the snapshot into `folder` (made whole in a sibling, then renamed into place, so a
+        reader never sees half of one); a folder that already exists is left as it is."""
+        if folder.exists():
+            return
+        partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        try:
+            if self.bm25 is not None:
+                self.bm25.save(str(partial), show_progress=False)
+            np.save(partial / "days.npy", self.days)
+            np.save(partial / "article_of.npy", self.article_of)
+            (partial / "chunks.json").write_text(json.dumps({"generation": self.generation, "ids": self.ids,
+                                                             "articles": self.articles}))
+            partial.rename(folder)
+        except OSError:
+            shutil.rmtree(partial, ignore_errors=True)
+            if not folder.exists():
+                raise
+
+    @classmethod
+    def load(cls, folder: Path) -> "LexicalSnapshot":
+        """A saved snapshot, its BM25 scores memory-mapped (processes on one machine share them)."""
+        import bm25s
+
+        kept = json.loads((folder / "chunks.json").read_text())
+        bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if kept["ids"] else None
+        return cls(int(kept["generation"]), bm25, kept["ids"], np.load(folder / "days.npy"),
+                   np.load(folder / "article_of.npy"), [tuple(a) for a in kept["articles"]])
+
     def search(self, query: str, k: int, filters: Filters) -> list[tuple[str, float, str]]:
         """The k best-scoring chunks the filters admit: (chunk id, BM25 score, article id)."""
         tokens = tokenize([query])[0]
@@ -80,13 +113,53 @@ class LexicalSnapshot:
 
 class LexicalIndex:
     """The current lexical snapshot; a newer one is built aside and swapped in whole, so no
-    question waits for a rebuild once the first one exists."""
+    question waits for a rebuild once the first one exists.
+
+    Snapshots are kept on disk beside the embedded store (`lexical/` in the data dir), one
+    folder per generation of the index: the process that builds one saves it (`assistant ingest`
+    does so before it ends), and every other process of that data dir loads it, memory-mapped,
+    instead of building it again. A data dir that cannot be written is only read."""
+
+    KEEP = 2  # generations kept on disk: the newest, and the one readers may still be loading
 
     def __init__(self, index: Index, with_title: bool = True):
         self.index = index
         self.with_title = with_title
         self.snapshot: LexicalSnapshot | None = None
         self._lock = threading.Lock()  # one build at a time
+
+    @property
+    def folder(self) -> Path | None:
+        """Where this index's snapshots are kept, or None when the data dir is not a folder here."""
+        data_dir = Path(self.index.settings.data_dir)
+        if not data_dir.is_dir():
+            return None
+        return data_dir / "lexical" / f"{self.index.settings.collection}{'' if self.with_title else '-text'}"
+
+    def _saved(self, generation: int) -> LexicalSnapshot | None:
+        folder = self.folder
+        path = folder / f"g{generation}" if folder else None
+        if path is None or not path.is_dir():
+            return None
+        try:
+            return LexicalSnapshot.load(path)
+        except (OSError, ValueError, KeyError) as exc:  # damaged: built again (and saved, if it can be)
+            log.warning("lexical index %s could not be read (%s); building it again", path, exc)
+            shutil.rmtree(path, ignore_errors=True)
+            return None
+
+    def _save(self, snapshot: LexicalSnapshot) -> None:
+        folder = self.folder
+        if folder is None:
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            snapshot.save(folder / f"g{snapshot.generation}")
+            saved = sorted((int(p.name[1:]) for p in folder.glob("g*") if p.name[1:].isdigit()), reverse=True)
+            for old in saved[self.KEEP:]:
+                shutil.rmtree(folder / f"g{old}", ignore_errors=True)
+        except OSError as exc:  # a read-only data dir: every process builds its own
+            log.debug("lexical index not saved in %s: %s", folder, exc)
 
     @property
     def generation(self) -> int | None:
@@ -103,7 +176,11 @@ class LexicalIndex:
             generation = self.index.generation() if generation is None else generation
             if self.snapshot is not None and self.snapshot.generation == generation:
                 return False
-            self.snapshot = LexicalSnapshot.build(self.index, generation, self.with_title)
+            snapshot = self._saved(generation)
+            if snapshot is None:
+                snapshot = LexicalSnapshot.build(self.index, generation, self.with_title)
+                self._save(snapshot)
+            self.snapshot = snapshot
             return True
 
 
