@@ -19,6 +19,7 @@ from ingest.loaders import discover, load_file
 from ingest.sync import make_chunker, passage_texts
 
 from ..answer import Assistant
+from ..retrieve import LexicalIndex
 from ..settings import Settings
 
 
@@ -144,8 +145,9 @@ def bench_query(path: Path | None, settings: Settings) -> dict:
 
 
 def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) -> dict:
-    """Search latency and memory as the archive grows, and what the first questions after another
-    process's ingest cost (the running assistant rebuilds its lexical index aside meanwhile)."""
+    """Search latency and memory as the archive grows, what loading the lexical index saved beside
+    the store costs another process, and what the first questions after another process's ingest
+    cost (that process saves the new lexical index; the running assistant loads it)."""
     from .scale import serving_rss_mb, synthetic_index
 
     embedder = encoder_from_settings(settings)
@@ -164,11 +166,17 @@ def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) 
             assistant.refresh()
             bm25_seconds = time.perf_counter() - started
             lexical_mb = rss_mb() - before
+            loaded = LexicalIndex(assistant.index)  # as every other process of this data dir does
+            started = time.perf_counter()
+            loaded.rebuild()
+            lexical_load_seconds = time.perf_counter() - started
+            loaded = None
             timing = latency(lambda q: assistant.search(q, k=10), questions)
             after_ingest = _first_questions_after_an_ingest(assistant, local, Path(tmp), questions)
             assistant = None  # its lexical index too
             Connection.close(local)  # this size's vectors leave memory before the next is built
             rows.append({"chunks": size, "build_seconds": round(build, 1), "bm25_build_seconds": round(bm25_seconds, 2),
+                         "lexical_load_seconds": round(lexical_load_seconds, 3),
                          "search_p50_ms": timing["p50_ms"], "search_p95_ms": timing["p95_ms"],
                          **after_ingest, "lexical_mb": round(lexical_mb, 0),
                          "lexical_bytes_per_chunk": round(lexical_mb * 2**20 / size),
@@ -183,7 +191,7 @@ def _first_questions_after_an_ingest(assistant: Assistant, settings: Settings, t
     article = tmp / "late.md"
     article.write_text("---\ndate: 2024-02-01\n---\nThe Quorvath lighthouse was restored by 23 volunteers.\n")
     env = {"ASSISTANT_DATA_DIR": str(settings.data_dir), "CHROMA_HOST": ""}
-    timed_command([sys.executable, "-m", "assistant.cli", "ingest", str(article), "--quiet"], env)
+    ingest_seconds, _ = timed_command([sys.executable, "-m", "assistant.cli", "ingest", str(article), "--quiet"], env)
     ingested = time.perf_counter()
     first = []
     for q in questions[:10]:
@@ -194,7 +202,8 @@ def _first_questions_after_an_ingest(assistant: Assistant, settings: Settings, t
         if time.perf_counter() - ingested > 300:
             break
         time.sleep(0.1)
-    return {"first_answer_after_ingest_ms": round(first[0], 1),
+    return {"ingest_one_article_s": round(ingest_seconds, 1),  # its process also prepares the lexical index
+            "first_answer_after_ingest_ms": round(first[0], 1),
             "max_of_10_after_ingest_ms": round(max(first), 1),
             "new_article_found_after_s": round(time.perf_counter() - ingested, 1)}
 
