@@ -27,12 +27,15 @@ def cmd_ingest(args) -> int:
 
     from .progress import Progress
 
+    settings = _settings(args)
+    if settings.ingest_nice and not args.dry_run:
+        os.nice(settings.ingest_nice)  # questions answered on this machine come first
     with Progress(enabled=not args.quiet and sys.stderr.isatty()) as progress:
-        report = ingest(args.paths, _settings(args), prune=args.prune, dry_run=args.dry_run,
+        report = ingest(args.paths, settings, prune=args.prune, dry_run=args.dry_run,
                         on_progress=progress.update)
     s = report.summary()
     if not args.dry_run and (s["added"] or s["updated"] or s["removed"]):
-        _save_lexical(_settings(args))
+        _save_lexical(settings)
     for message in report.errors:
         print(f"failed: {message}", file=sys.stderr)
     for dup, kept in report.duplicate_of.items():

@@ -91,6 +91,9 @@ class Settings(IngestSettings):
     )
     ui_concurrency: int = Field(2, description="Questions the web chat answers at once.")
     upload_max_mb: float = Field(20.0, description="Largest file the web chat accepts.")
+    ingest_nice: int = Field(
+        10, ge=0, le=19, description="How far `assistant ingest` lowers its CPU priority (nice), so "
+        "a web chat on the same machine answers first; alone, ingest runs as fast. 0 keeps it.")
 
     @property
     def answerer_mode(self) -> str:

@@ -8,6 +8,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,27 @@ def test_a_data_set_that_is_not_there_or_not_readable_as_one_is_named(tmp_path):
     for path, reason in [(tmp_path / "nowhere", "no such data set"), (tmp_path, "cannot tell the data set's format")]:
         done = run("--data-dir", str(tmp_path / "index"), "eval", str(path))
         assert done.returncode == 2 and str(path) in done.stderr and reason in done.stderr, done.stderr
+
+
+def nice_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+@pytest.mark.parametrize("asked, expected", [(None, 10), ("0", 0)])
+def test_ingest_yields_the_cpu_to_questions_unless_told_not_to(tmp_path, asked, expected):
+    env = {k: v for k, v in os.environ.items() if k != "CHROMA_HOST"}
+    if asked is not None:
+        env["ASSISTANT_INGEST_NICE"] = asked
+    started = subprocess.Popen([sys.executable, "-m", "assistant.cli", "--data-dir", str(tmp_path / "index"), "ingest",
+                                str(SEEDS), "--quiet"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen = set()
+    while started.poll() is None:
+        seen.add(nice_of(started.pid))
+        time.sleep(0.01)
+    out, err = started.communicate()
+    assert started.returncode == 0, err
+    assert "added 1" in out.decode()
+    assert expected in seen and seen - {None, 0, expected} == set()  # 0 only before it lowers itself
