@@ -134,7 +134,9 @@ class LexicalIndex:
         data_dir = Path(self.index.settings.data_dir)
         if not data_dir.is_dir():
             return None
-        return data_dir / "lexical" / f"{self.index.settings.collection}{'' if self.with_title else '-text'}"
+        settings = self.index.settings
+        store = f"{settings.chroma_host}-{settings.chroma_port}-" if settings.chroma_host else ""  # one per server
+        return data_dir / "lexical" / f"{store}{settings.collection}{'' if self.with_title else '-text'}"
 
     def _saved(self, generation: int) -> LexicalSnapshot | None:
         folder = self.folder
