@@ -134,9 +134,10 @@ class LexicalIndex:
         data_dir = Path(self.index.settings.data_dir)
         if not data_dir.is_dir():
             return None
-        settings = self.index.settings
-        store = f"{settings.chroma_host}-{settings.chroma_port}-" if settings.chroma_host else ""  # one per server
-        return data_dir / "lexical" / f"{store}{settings.collection}{'' if self.with_title else '-text'}"
+        # Named by the collection's id too: a collection made again (or another server's) starts its
+        # generations again, and must never be given an older one's snapshot.
+        name = f"{self.index.settings.collection}-{self.index.collection_id}{'' if self.with_title else '-text'}"
+        return data_dir / "lexical" / name
 
     def _saved(self, generation: int) -> LexicalSnapshot | None:
         folder = self.folder

@@ -305,6 +305,12 @@ class Index:
             self._collection_client = client
         return self._collection
 
+    @property
+    def collection_id(self) -> str:
+        """The collection's own id: a collection deleted and made again under its name gets another."""
+        with self._calling():
+            return str(self.collection.id)
+
     def _check_collection(self, create: bool) -> None:
         name, client = self.settings.collection, self.connection.client
         if name not in {c.name for c in client.list_collections()}:

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from assistant.retrieve import LexicalIndex, LexicalSnapshot
-from ingest.index import Filters, Index
+from ingest.index import Connection, Filters, Index
 from ingest.sync import ingest
 from tests.conftest import ROOT, as_plain_user
 from tests.fakes import WordEncoder
@@ -91,7 +91,7 @@ READ_ONLY = """
 import sys
 from assistant.retrieve import LexicalIndex
 from assistant.settings import load_settings
-from ingest.index import Filters, Index
+from ingest.index import Connection, Filters, Index
 from tests.conftest import ROOT, as_plain_user
 from tests.fakes import WordEncoder
 
@@ -115,3 +115,22 @@ def test_a_read_only_data_dir_is_searched_without_saving(archive, settings, tmp_
     finally:
         for path in [copy, *copy.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_a_collection_made_again_is_never_given_the_old_ones_snapshot(archive, settings, tmp_path):
+    index = Index(settings, WordEncoder())
+    old = LexicalIndex(index)
+    old.rebuild()
+    generation = index.generation()
+    Connection.to(settings, create=False).client.delete_collection(settings.collection)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "harbour.md").write_text("---\ntitle: Harbour\npublished: 2024-09-01\n---\n"
+                                      "The harbour reopened to ships on Monday after the storm.\n")
+    ingest([other], settings, embedder=WordEncoder())
+    again = Index(settings, WordEncoder())
+    assert again.generation() == generation  # the same number, another archive
+    lexical = LexicalIndex(again)
+    assert lexical.folder != old.folder and lexical.rebuild()
+    assert found(lexical.snapshot, "harbour reopened ships") == ["harbour"]
+    assert found(lexical.snapshot, "dockers strike") == []
