@@ -44,8 +44,7 @@ class LexicalSnapshot:
 
     @classmethod
     def build(cls, index: Index, generation: int, with_title: bool = True) -> "LexicalSnapshot":
-        import bm25s
-
+        bm25s = _bm25s()
         ids, days, article_of, articles, positions = [], [], [], [], {}
         corpus: list[list[int]] = []
         vocab: dict[str, int] = {}
@@ -88,8 +87,7 @@ class LexicalSnapshot:
     @classmethod
     def load(cls, folder: Path) -> "LexicalSnapshot":
         """A saved snapshot, its BM25 scores memory-mapped (processes on one machine share them)."""
-        import bm25s
-
+        bm25s = _bm25s()
         kept = json.loads((folder / "chunks.json").read_text())
         bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if kept["ids"] else None
         return cls(int(kept["generation"]), bm25, kept["ids"], np.load(folder / "days.npy"),
@@ -109,6 +107,13 @@ class LexicalSnapshot:
             scores = np.where(np.isin(self.article_of, allowed), scores, 0.0)
         top = np.argsort(-scores, kind="stable")[:k]
         return [(self.ids[i], float(scores[i]), self.articles[self.article_of[i]][0]) for i in top if scores[i] > 0]
+
+
+def _bm25s():
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG: every build would be logged
+    return bm25s
 
 
 class LexicalIndex:
