@@ -24,18 +24,20 @@ def _settings(args):
 
 def cmd_ingest(args) -> int:
     from ingest import ingest
+    from ingest.embedder import encoder_from_settings
 
     from .progress import Progress
 
     settings = _settings(args)
     if settings.ingest_nice and not args.dry_run:
         os.nice(settings.ingest_nice)  # questions answered on this machine come first
+    embedder = encoder_from_settings(settings)  # one model for the ingest and the lexical index after it
     with Progress(enabled=not args.quiet and sys.stderr.isatty()) as progress:
-        report = ingest(args.paths, settings, prune=args.prune, dry_run=args.dry_run,
+        report = ingest(args.paths, settings, prune=args.prune, dry_run=args.dry_run, embedder=embedder,
                         on_progress=progress.update)
     s = report.summary()
     if not args.dry_run and (s["added"] or s["updated"] or s["removed"]):
-        _save_lexical(settings)
+        _save_lexical(settings, embedder)
     for message in report.errors:
         print(f"failed: {message}", file=sys.stderr)
     for dup, kept in report.duplicate_of.items():
@@ -54,16 +56,15 @@ def cmd_ingest(args) -> int:
     return 1 if report.failed else 0
 
 
-def _save_lexical(settings) -> None:
+def _save_lexical(settings, embedder) -> None:
     """Build the lexical index of what is stored now and keep it beside the store, so the chats
     and commands that ask next load it instead of building it."""
-    from ingest.embedder import encoder_from_settings
     from ingest.index import Index, IndexUnavailable
 
     from .retrieve import LexicalIndex
 
     try:
-        LexicalIndex(Index(settings, encoder_from_settings(settings))).rebuild()
+        LexicalIndex(Index(settings, embedder)).rebuild()
     except IndexUnavailable as exc:  # the articles are stored; readers build it themselves
         print(f"note: the lexical index was not prepared ({exc})", file=sys.stderr)
 

@@ -170,6 +170,12 @@ def check_data_dir(path: Path, create: bool) -> None:
                                "(questions can still be asked of it)")
 
 
+def built_with(meta: dict) -> tuple:
+    """The encoder a collection's metadata records: (model, dimension, variant); indexes made
+    before variants were recorded hold the full model's vectors."""
+    return meta.get("embedding_model"), meta.get("dimension"), meta.get("embedding_variant", "full")
+
+
 def recorded_variant(settings: IngestSettings) -> str | None:
     """The embedding variant the index named by `settings` was built with, or None when there is
     no index there yet, or it cannot be read now (opening it for use then says why)."""
@@ -179,7 +185,7 @@ def recorded_variant(settings: IngestSettings) -> str | None:
         connection = Connection.to(settings, create=False)
         with _Calling(connection):
             found = [c for c in connection.client.list_collections() if c.name == settings.collection]
-            return (found[0].metadata or {}).get("embedding_variant", "full") if found else None
+            return built_with(found[0].metadata or {})[2] if found else None
     except (IndexUnavailable, OSError, ValueError):
         return None
 
@@ -323,7 +329,7 @@ class Index:
             )
             return
         meta = self.metadata
-        built = (meta.get("embedding_model"), meta.get("dimension"), meta.get("embedding_variant", "full"))
+        built = built_with(meta)
         if built != (self.model_name, self.dimension, self.variant):
             raise ModelMismatch(
                 f"the index in collection '{name}' was built with the embedding model "
