@@ -4,27 +4,24 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from typing import Iterator
 
-from ingest.embedder import Encoder, encoder_from_settings
-from ingest.index import Index
+from ingest.encoders import Encoder
+from ingest.store import Index
+from ingest.wiring import encoder_for
 
-from .compose import WrittenText, compose, compose_disagreement, compose_timeline
-from .condense import condense_by_model
-from .generate import CheckedGenerator, Draft, ExtractiveGenerator, Generator
-from .llm import as_chat_model
-from .llm import from_settings as model_from_settings
-from .rerank import CrossEncoderReranker, EmbeddingReranker
-from .retrieve import Filters, Retriever
-from .rules import MODEL_DOUBT, coverage_terms
+from .answering import Answerer, Asked, Part, answerer_for
+from .answering.condense import condense_by_model
+from .answering.sources import addresses_the_assistant
+from .models import as_chat_model
+from .models import from_settings as model_from_settings
+from .retrieval import CrossEncoderReranker, EmbeddingReranker, Filters, Retriever
+from .retrieval.when import TimeSense, as_date, read_time
 from .settings import Settings, load_settings
-from .sources import addresses_the_assistant
 from .types import Answer, Hit
-from .verify import verified
-from .when import TimeSense, as_date, read_time
-from .written import WrittenAnswerer, arrange
 
 MAX_QUESTION_CHARS = 2000
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -62,21 +59,41 @@ def reference_date(value: str | date | None) -> date:
         raise QuestionError(str(exc)) from None
 
 
-class Assistant:
-    """Wires the embedder, the index, the retriever and the generator chosen by settings."""
+@dataclass(frozen=True)
+class Replying:
+    """What every part of one answer records besides its text: the question, the query searched,
+    the reference date, the period asked about and how it was made."""
 
-    def __init__(self, settings: Settings | None = None, generator: Generator | None = None,
+    question: str
+    query: str
+    as_of: str
+    period: tuple[str | None, str | None] | None
+    mode: str
+    model: str
+
+    def answer(self, part: Part, text: str | None = None) -> Answer:
+        return Answer(part.text if text is None else text, list(part.citations), part.abstained, self.query,
+                      self.question, part.support, self.as_of, self.period, part.how or self.mode, self.model,
+                      list(part.dropped))
+
+
+class Assistant:
+    """The composition root: builds the encoder, the store, the retriever and the answerer the
+    settings ask for (each lazily, on first use) and answers through them."""
+
+    def __init__(self, settings: Settings | None = None, answerer: Answerer | None = None,
                  embedder: Encoder | None = None, model=None):
         """`model` replaces the one the settings name for checked and written answers: any
-        ChatModel, or any LangChain chat model (ChatOllama, ChatOpenAI, ...)."""
+        ChatModel, or any LangChain chat model (ChatOllama, ChatOpenAI, ...); `answerer` replaces
+        the answerer the settings name."""
         self.settings = settings or load_settings()
-        self._generator = generator
+        self._answerer = answerer
         self._embedder = embedder
         self._model = as_chat_model(model) if model is not None else None
 
     @cached_property
     def embedder(self) -> Encoder:
-        return self._embedder or encoder_from_settings(self.settings)
+        return self._embedder or encoder_for(self.settings)
 
     @cached_property
     def index(self) -> Index:
@@ -84,46 +101,37 @@ class Assistant:
 
     @cached_property
     def retriever(self) -> Retriever:
+        config = self.settings.retrieval
         reranker = None
-        if self.settings.reranker == "cross-encoder":
-            reranker = CrossEncoderReranker(self.settings.reranker_model or "")
-        elif self.settings.reranker == "bi-encoder":
-            reranker = EmbeddingReranker(self.settings.reranker_model or "", precision=self.settings.embed_precision)
-        retriever = Retriever(self.index, self.embedder, reranker, lexical_weight=self.settings.lexical_weight,
-                              lede_weight=self.settings.lede_weight, recency_weight=self.settings.recency_weight,
-                              article_weight=self.settings.article_weight)
-        if self.settings.refresh_seconds > 0:
-            retriever.watch(self.settings.refresh_seconds)  # articles other processes ingest show up
+        if config.reranker == "cross-encoder":
+            reranker = CrossEncoderReranker(config.reranker_model or "")
+        elif config.reranker == "bi-encoder":
+            reranker = EmbeddingReranker(config.reranker_model or "", precision=self.settings.embed_precision)
+        retriever = Retriever(self.index, self.embedder, config, reranker)
+        if config.refresh_seconds > 0:
+            retriever.watch(config.refresh_seconds)  # articles other processes ingest show up
         return retriever
 
     @cached_property
     def model(self):
         """The language model that checks or writes answers (None for extractive answers)."""
-        return self._model or model_from_settings(self.settings)
+        if self._model is not None or self.settings.answering.mode == "extractive":
+            return self._model
+        return model_from_settings(self.settings.language_model)
 
     @cached_property
-    def generator(self) -> Generator:
-        if self._generator is not None:
-            return self._generator
-        mode = self.settings.answerer_mode
-        if mode == "extractive":
-            return ExtractiveGenerator(self.embedder)
-        if mode == "written":  # the extractive ranking picks the evidence the model writes from
-            return ExtractiveGenerator(self.embedder, candidates=self.settings.written_evidence)
-        extractive = ExtractiveGenerator(self.embedder, candidates=self.settings.llm_candidates)
-        return CheckedGenerator(extractive, self.model, self.settings.llm_weight, self.settings.threshold)
-
-    @cached_property
-    def writer(self) -> WrittenAnswerer:
-        return WrittenAnswerer(self.model, self.settings.written_evidence)
+    def answerer(self) -> Answerer:
+        if self._answerer is not None:
+            return self._answerer
+        answering = self.settings.answering
+        return answerer_for(answering, self.embedder, self.model if answering.mode != "extractive" else None)
 
     def warm_up(self) -> None:
         """Load the model and the lexical index now rather than on the first question."""
         self.embedder.embed(["warm up"])
         self.refresh()
         read_time("What happened on March 4?", date.today())  # dateparser loads its tables once
-        if self.settings.answerer_mode == "written" and self._generator is None:
-            self.writer.warm_up()
+        self.answerer.warm_up()
 
     def refresh(self) -> bool:
         """See every article ingested so far, by this process or another, before the next question
@@ -140,7 +148,7 @@ class Assistant:
 
     def as_retriever(self, k: int = 4, **filters):
         """A LangChain retriever over this archive."""
-        from .lc import ArchiveRetriever
+        from .retrieval.langchain import ArchiveRetriever
 
         return ArchiveRetriever(assistant=self, k=k, **filters)
 
@@ -163,64 +171,23 @@ class Assistant:
         since, until = period or (since, until)
         # Dates the filter applies are not words the evidence must hold ("by August 10").
         asked = " ".join(question.replace(time.period.words, " ").split()) if period else question
-        mode = self.settings.answerer_mode
-        model = self.model if mode != "extractive" and self._generator is None else None
-        query = condense_by_model(model, asked, list(history or []))
+        answerer = self.answerer
+        query = condense_by_model(answerer.model, asked, list(history or []))
         vector = self.embedder.embed([query])[0]
         filters = Filters(since, until, tuple(articles), time.as_of.isoformat())
         hits = self.retriever.search(query, k, filters, vector)
-
-        def reply(text: str, citations=(), abstained: bool = False, support: float = 0.0, how: str = mode,
-                  dropped=()) -> Answer:
-            return Answer(text, list(citations), abstained, query, question, support, time.as_of.isoformat(), period,
-                          how, model.name if model else "", list(dropped))
-
+        replying = Replying(question, query, time.as_of.isoformat(), period, answerer.mode,
+                            answerer.model.name if answerer.model else "")
         if not hits and self.index.count() == 0:  # counted only then: a count costs ~5 ms a query
-            yield reply(EMPTY_TEXT, abstained=True)
+            yield replying.answer(Part(abstained=True), EMPTY_TEXT)
             return
         hits = [h for h in hits if not addresses_the_assistant(h.passage)]  # orders, not news
-        draft = self._draft(asked, query, hits, vector, time)
-        claims = verified(draft.claims, hits)
-        if not claims or draft.support < self.settings.threshold:
-            looked_in = f" ({time.period.words})" if period else ""
-            yield reply(ABSTAIN_TEXT.format(question=question) + looked_in, abstained=True, support=draft.support)
-            return
-        if mode == "written" and self._generator is None:
-            yield from self._written(asked, hits, draft, claims, reply)
-            return
-        others = verified(draft.disagreeing, hits)
-        if others:
-            parts = compose_disagreement(claims, others, hits)
-        elif time.developed and len({hits[c.hit].article_id for c in claims}) > 1:
-            parts = compose_timeline(claims, hits)
-        else:
-            parts = compose(claims, hits, dated=time.latest)
-        for text, citations in parts:
-            yield reply(text, citations, support=draft.support)
-
-    def _written(self, question: str, hits: list[Hit], draft: Draft, claims, reply) -> Iterator[Answer]:
-        """Each written sentence as soon as it passed its check; when none did, the extractive
-        quote (it passed the threshold), with less support when the model found no answer in the
-        evidence (below the threshold, that is an abstention)."""
-        evidence = arrange(draft.candidates or claims, hits)
-        text, dropped, doubted = WrittenText(evidence, hits), [], False
-        for sentence in self.writer.write(question, evidence, hits):
-            if sentence.dropped:
-                dropped.append(f"{sentence.text} ({sentence.dropped})")
-                doubted = doubted or sentence.dropped == "the model found no answer"
-                continue
-            shown, citations = text.add(sentence.text, sentence.cites)
-            yield reply(shown, citations, support=draft.support, dropped=dropped)
-        if text.text:
-            yield reply(text.text, text.citations, support=draft.support, dropped=dropped)
-            return
-        support = draft.support * (MODEL_DOUBT if doubted else 1.0)
-        if support < self.settings.threshold:
-            yield reply(ABSTAIN_TEXT.format(question=question), abstained=True, support=support, dropped=dropped)
-            return
-        for shown, citations in compose(claims, hits):
-            last = reply(shown, citations, support=support, how="written, fell back to quotes", dropped=dropped)
-        yield last
+        looked_in = f" ({time.period.words})" if period else ""
+        for part in answerer.answer(Asked(asked, query, hits, vector, time)):
+            if part.abstained:
+                yield replying.answer(part, ABSTAIN_TEXT.format(question=question) + looked_in)
+                return
+            yield replying.answer(part)
 
     def _period(self, time: TimeSense) -> tuple[str | None, str | None] | None:
         """The publication dates the question asks about. A date that no article of the archive
@@ -233,13 +200,6 @@ class Assistant:
         if time.period.relative or self.retriever.dated_near(since, until):
             return since, until
         return None
-
-    def _draft(self, question: str, query: str, hits: list[Hit], vector, time: TimeSense) -> Draft:
-        """The generator's draft, with the terms quoted sentences must cover chosen by
-        `rules.coverage_terms`."""
-        if not hits:
-            return Draft([], 0.0)
-        return self.generator.draft(question, coverage_terms(question, query), hits, vector, time)
 
     def answer(self, question: str, history: list[tuple[str, str]] | None = None, **filters) -> Answer:
         final = None

@@ -8,12 +8,12 @@ import os
 import sys
 from pathlib import Path
 
-from ingest.embedder import EncoderError
-from ingest.index import IndexUnavailable
+from ingest.encoders import EncoderError
 from ingest.loaders import LoadError
+from ingest.store import IndexUnavailable
 
 from .answer import QuestionError
-from .llm import LLMError
+from .models import LLMError
 from .settings import load_settings
 from .types import Answer
 
@@ -24,20 +24,13 @@ def _settings(args):
 
 def cmd_ingest(args) -> int:
     from ingest import ingest
-    from ingest.embedder import encoder_from_settings
-
-    from .progress import Progress
 
     settings = _settings(args)
     if settings.ingest_nice and not args.dry_run:
         os.nice(settings.ingest_nice)  # questions answered on this machine come first
-    embedder = encoder_from_settings(settings)  # one model for the ingest and the lexical index after it
     with Progress(enabled=not args.quiet and sys.stderr.isatty()) as progress:
-        report = ingest(args.paths, settings, prune=args.prune, dry_run=args.dry_run, embedder=embedder,
-                        on_progress=progress.update)
+        report = ingest(args.paths, settings, prune=args.prune, dry_run=args.dry_run, on_progress=progress.update)
     s = report.summary()
-    if not args.dry_run and (s["added"] or s["updated"] or s["removed"]):
-        _save_lexical(settings, embedder)
     for message in report.errors:
         print(f"failed: {message}", file=sys.stderr)
     for dup, kept in report.duplicate_of.items():
@@ -56,17 +49,28 @@ def cmd_ingest(args) -> int:
     return 1 if report.failed else 0
 
 
-def _save_lexical(settings, embedder) -> None:
-    """Build the lexical index of what is stored now and keep it beside the store, so the chats
-    and commands that ask next load it instead of building it."""
-    from ingest.index import Index, IndexUnavailable
+class Progress:
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.bars: dict[str, object] = {}
 
-    from .retrieve import LexicalIndex
+    def update(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
 
-    try:
-        LexicalIndex(Index(settings, embedder)).rebuild()
-    except IndexUnavailable as exc:  # the articles are stored; readers build it themselves
-        print(f"note: the lexical index was not prepared ({exc})", file=sys.stderr)
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, unit="article", leave=False)
+        bar.n = done
+        bar.refresh()
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for bar in self.bars.values():
+            bar.close()
 
 
 def format_answer(answer: Answer) -> str:
@@ -137,7 +141,7 @@ def private_gradio_dir() -> Path:
 def cmd_serve(args) -> int:
     if "gradio" not in sys.modules:
         private_gradio_dir()
-    from .ui import serve
+    from .web.chat import serve
 
     serve(_settings(args), host=args.host, port=args.port)
     return 0

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from string import Template
 
-from .resources import data_path
+PACKAGE = Path(__file__).resolve().parent
 
 
 class PromptError(KeyError):
@@ -13,6 +14,14 @@ class PromptError(KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+def data_path(kind: str) -> Path:
+    """The shipped `prompts` or `seeds` folder: beside the packages in a checkout, inside when installed."""
+    for candidate in (PACKAGE.parent / kind, PACKAGE / "_data" / kind):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"the shipped '{kind}' folder is missing; reinstall the package")
 
 
 @cache

@@ -1,14 +1,68 @@
-"""Every setting of the assistant: ingest's (where the index lives, how articles become passages)
-and the answerer's, the language model's and the web chat's."""
+"""Every setting of the assistant: ingest's (the store, the encoder, chunking) and the
+retriever's, the answerer's, the language model's and the web chat's.
+
+The settings are read once, flat (each is ASSISTANT_<NAME>); each component takes its own
+section (`settings.retrieval`, `settings.answering`, ...), whose values are defined only here."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 
 from ingest.settings import IngestSettings
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """How passages are found: the fusion of the dense and lexical rankings and its priors."""
+
+    dense_weight: float
+    lexical_weight: float
+    lede_weight: float
+    recency_weight: float
+    article_weight: float
+    candidates: int
+    per_article: int
+    rrf_k: int
+    reranker: str
+    reranker_model: str | None
+    refresh_seconds: float
+
+
+@dataclass(frozen=True)
+class AnsweringSettings:
+    """How answers are made from the passages found."""
+
+    mode: str
+    threshold: float
+    llm_weight: float
+    llm_candidates: int
+    written_evidence: int
+
+
+@dataclass(frozen=True)
+class LanguageModelSettings:
+    """The language model behind checked and written answers."""
+
+    kind: str | None
+    model: str | None
+    url: str | None
+    api_key: str | None
+    timeout: float
+    threads: int | None
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The web chat."""
+
+    auth: str | None
+    auth_file: Path | None
+    concurrency: int
+    upload_max_mb: float
 
 
 class Settings(IngestSettings):
@@ -60,9 +114,17 @@ class Settings(IngestSettings):
     reranker_model: str | None = Field(
         None, description="Local model folder for the re-ranking stage."
     )
+    dense_weight: float = Field(1.0, description="Weight of the dense (embedding) ranking in the fusion.")
     lexical_weight: float = Field(
-        1.0, description="Weight of the BM25 ranking against the dense one (1.0) in the fusion."
+        1.0, description="Weight of the BM25 ranking against the dense one in the fusion."
     )
+    retrieval_candidates: int = Field(
+        50, ge=1, description="Passages each ranking (dense, lexical) contributes to the fusion."
+    )
+    per_article: int = Field(
+        2, ge=1, description="Most passages of one article among a search's results while other articles wait."
+    )
+    rrf_k: int = Field(60, ge=1, description="The constant of reciprocal rank fusion (Cormack et al.).")
     lede_weight: float = Field(
         0.5, description="Weight of the lede prior: the first chunk of every candidate article "
         "joins the fusion as a third ranking (news puts key facts first); 0 turns it off.",
@@ -94,6 +156,26 @@ class Settings(IngestSettings):
     ingest_nice: int = Field(
         10, ge=0, le=19, description="How far `assistant ingest` lowers its CPU priority (nice), so "
         "a web chat on the same machine answers first; alone, ingest runs as fast. 0 keeps it.")
+
+    @property
+    def retrieval(self) -> RetrievalSettings:
+        return RetrievalSettings(self.dense_weight, self.lexical_weight, self.lede_weight, self.recency_weight,
+                                 self.article_weight, self.retrieval_candidates, self.per_article, self.rrf_k,
+                                 self.reranker, self.reranker_model, self.refresh_seconds)
+
+    @property
+    def answering(self) -> AnsweringSettings:
+        return AnsweringSettings(self.answerer_mode, self.threshold, self.llm_weight, self.llm_candidates,
+                                 self.written_evidence)
+
+    @property
+    def language_model(self) -> LanguageModelSettings:
+        return LanguageModelSettings(self.llm, self.llm_model, self.llm_url, self.llm_api_key, self.llm_timeout,
+                                     self.llm_threads)
+
+    @property
+    def web(self) -> WebSettings:
+        return WebSettings(self.auth, self.auth_file, self.ui_concurrency, self.upload_max_mb)
 
     @property
     def answerer_mode(self) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.datasets import load_realtimeqa, write_records  # noqa: E402
+from assistant.measure.datasets import load_realtimeqa, write_records  # noqa: E402
 
 if __name__ == "__main__":
     source, target = (sys.argv[1:3] if len(sys.argv) > 2

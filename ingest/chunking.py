@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from typing import Callable, Protocol
 
 from .models import Article, Passage
+from .store.schema import chunk_id
+from .text import sentence_spans
 
 CHUNKER_VERSION = "sentences-v1"
 TITLE_TOKENS = 32  # the title is prefixed to each chunk's embedded text; it gets at most this
-# A sentence ends at . ! ? (plus closing quotes/brackets) before a capital, digit or opening
-# quote, or at a line break; group 1 is the gap between the two sentences.
-SENTENCE_END = re.compile(r"""[.!?]["'”’)\]]*([^\S\n]+)(?=["'“‘(\[]?[A-Z0-9])|(\s*\n\s*)""")
 
 
 class Tokenizer(Protocol):
     def count_tokens(self, texts: list[str]) -> list[int]: ...
     def token_spans(self, text: str) -> list[tuple[int, int]]: ...
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, whitespace trimmed, covering all non-space text."""
-    spans, start = [], 0
-    for match in SENTENCE_END.finditer(text):
-        gap = 1 if match.group(1) is not None else 2
-        spans.append((start, match.start(gap)))
-        start = match.end(gap)
-    spans.append((start, len(text)))
-    return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    piece = text[start:end]
-    return start + (len(piece) - len(piece.lstrip())), end - (len(piece) - len(piece.rstrip()))
 
 
 class Chunker:
@@ -53,7 +35,7 @@ class Chunker:
         pieces = self._pieces(article.text)
         groups = _pack(pieces, self.max_tokens, self.overlap_tokens)
         return [
-            Passage(f"{article.id}:{n}", article.id, n, article.text[s:e], s, e)
+            Passage(chunk_id(article.id, n), article.id, n, article.text[s:e], s, e)
             for n, (s, e) in enumerate(groups)
         ]
 
@@ -102,14 +84,6 @@ def _tail(pieces: list[tuple[int, int, int]], overlap: int, room: int) -> list[t
         tail.insert(0, piece)
         budget -= piece[2]
     return tail
-
-
-def embedding_text(title: str, passage_text: str, published: str | None = None) -> str:
-    """What is embedded and lexically indexed for a passage: its article's title, then the text."""
-    head = title.strip()
-    if published:
-        head = f"{head} ({published})"
-    return f"{head}\n{passage_text}" if head else passage_text
 
 
 def title_budget(count: Callable[[list[str]], list[int]], title: str) -> str:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-import re
 
 import numpy as np
 
+from .text import plain_words
+
 MAX_DISTANCE = 3  # differing bits out of 64 below which two articles are the same story
-WORD = re.compile(r"\w+")
 
 
 def fingerprint(text: str, shingle: int = 3) -> int:
-    words = WORD.findall(text.lower())
+    words = plain_words(text)
     grams = {" ".join(words[i:i + shingle]) for i in range(max(1, len(words) - shingle + 1))}
     hashes = np.array(
         [int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big") for g in grams],

@@ -1,14 +1,43 @@
-"""Where the index lives and how articles become passages: the settings ingest needs. The
-assistant's `Settings` (assistant/settings.py) extends them with the answerer's, the language
-model's and the web chat's."""
+"""Where the index lives and how articles become passages: the settings ingest needs, read
+flat (ASSISTANT_<NAME>) and handed to each component as its section (`store`, `encoder`,
+`chunking`). The assistant's `Settings` (assistant/settings.py) extends them with the
+retriever's, the answerer's, the language model's and the web chat's."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where the index lives: an embedded store in a folder, or a Chroma server."""
+
+    data_dir: Path
+    collection: str
+    chroma_host: str | None
+    chroma_port: int
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    """Which embedding model runs, and how."""
+
+    model: str | None
+    batch_size: int
+    precision: str
+    backend: str
+    variant: str
+
+
+@dataclass(frozen=True)
+class ChunkingSettings:
+    tokens: int
+    overlap_tokens: int
 
 
 class IngestSettings(BaseSettings):
@@ -61,6 +90,19 @@ class IngestSettings(BaseSettings):
         24, description="Tokens of trailing sentence(s) repeated at the start of the next chunk."
     )
     max_file_mb: float = Field(20.0, description="Files larger than this are refused.")
+
+    @property
+    def store(self) -> StoreSettings:
+        return StoreSettings(Path(self.data_dir), self.collection, self.chroma_host, self.chroma_port)
+
+    @property
+    def encoder(self) -> EncoderSettings:
+        return EncoderSettings(self.embedding_model, self.embed_batch_size, self.embed_precision, self.embed_backend,
+                               self.embed_variant)
+
+    @property
+    def chunking(self) -> ChunkingSettings:
+        return ChunkingSettings(self.chunk_tokens, self.chunk_overlap_tokens)
 
 
 def load_settings(**overrides) -> IngestSettings:

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from .chunking import TITLE_TOKENS, Chunker, embedding_text, title_budget
+from .chunking import TITLE_TOKENS, Chunker, title_budget
 from .dedupe import DuplicateFinder, fingerprint
-from .embedder import Encoder, encoder_from_settings
-from .index import Index, NoIndexYet, StoredArticle
+from .encoders import Encoder
 from .loaders import LoadError, discover, load_file
 from .models import Article, Passage
-from .settings import IngestSettings, load_settings
+from .settings import ChunkingSettings, IngestSettings, load_settings
+from .store import Index, NoIndexYet, StoredArticle
+from .store.schema import embedding_text
+from .wiring import encoder_for
 
 SPECIAL_AND_HEAD_TOKENS = 12  # [CLS]/[SEP] plus the " (YYYY-MM-DD)" and newline after the title
 GROUP_ARTICLES = 128  # articles embedded together: large enough to batch well, small enough to stream
@@ -174,9 +176,9 @@ def _pruned(met: dict[str, Article], stored: dict[str, StoredArticle], plan: Pla
     return gone
 
 
-def make_chunker(embedder: Encoder, settings: IngestSettings) -> Chunker:
+def make_chunker(embedder: Encoder, settings: ChunkingSettings) -> Chunker:
     limit = embedder.max_tokens - SPECIAL_AND_HEAD_TOKENS - TITLE_TOKENS
-    return Chunker(embedder, min(settings.chunk_tokens, limit), settings.chunk_overlap_tokens)
+    return Chunker(embedder, min(settings.tokens, limit), settings.overlap_tokens)
 
 
 def passage_texts(embedder: Encoder, article: Article, passages: list[Passage]) -> list[str]:
@@ -197,10 +199,10 @@ def ingest(
     """Bring the index in line with the articles under `paths`; see IngestReport for the tally."""
     started = time.perf_counter()
     settings = settings or load_settings()
-    embedder = embedder or encoder_from_settings(settings)
+    embedder = embedder or encoder_for(settings)
     progress = on_progress or (lambda *_: None)
     report = IngestReport()
-    chunker = make_chunker(embedder, settings)
+    chunker = make_chunker(embedder, settings.chunking)
     index = _open_index(settings, embedder, dry_run)
     stored = index.articles() if index else {}
     found, troubled = load(paths, settings, report, progress)
@@ -288,5 +290,5 @@ def apply(plan: Plan, index: Index, embedder: Encoder, chunker: Chunker, stored:
             index.add_also_source(kept_id, tuple(dict.fromkeys([*held.also_sources, *sources])))
             changed = True
     if changed:
-        index.bump_generation(chunker.version if plan.stale == 0 else None)
+        index.commit(chunker.version if plan.stale == 0 else None)
     return written

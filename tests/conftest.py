@@ -1,4 +1,5 @@
-"""Shared fixtures: the real embedding model (loaded once), temp indexes, no network."""
+"""Shared fixtures: the real embedding model (loaded once), temp indexes, no network. What tests
+import lives in `helpers` (paths, ports, servers) and `kit` (the fakes)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import LOOPBACK, OUTPUT, SEED_FILE
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -19,13 +22,6 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 _CACHE = tempfile.mkdtemp(prefix="assistant-test-cache-")
 os.environ["XDG_CACHE_HOME"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, True)
-
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
-SEED_FILE = next(SEEDS.glob("*.txt"))
-OUTPUT = ROOT / "test-output"
-LOOPBACK = ("127.", "::1", "localhost")
-
 
 @pytest.fixture(autouse=True, scope="session")
 def no_network():
@@ -45,7 +41,7 @@ def no_network():
 
 @pytest.fixture(scope="session")
 def embedder():
-    from ingest.embedder import open_encoder
+    from ingest.encoders import open_encoder
 
     model = open_encoder()
     model.embed(["load"])
@@ -72,34 +68,3 @@ def output_dir(request) -> Path:
     folder = OUTPUT / request.node.name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, proc, seconds: float, log: Path | None = None) -> None:
-    """Until something listens on 127.0.0.1:port; fails the test if the process dies or time runs out."""
-    import time
-
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"the server exited: {log.read_text()[-2000:] if log else proc.returncode}")
-            time.sleep(0.3)
-    proc.kill()
-    pytest.fail(f"nothing listened on port {port} within {seconds:.0f} s")
-
-
-def as_plain_user() -> list[str]:
-    """A command prefix under which file permissions bind, as they do for every user but root:
-    root keeps its uid but loses the capabilities that override them (setpriv, util-linux)."""
-    if os.geteuid() != 0:
-        return []
-    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner"]

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.embedder import Encoder, encoder_from_settings, open_encoder
-from ingest.index import Connection
+from ingest.encoders import Encoder, open_encoder
 from ingest.loaders import discover, load_file
+from ingest.store import Connection, LexicalIndex, LexicalSnapshot
 from ingest.sync import make_chunker, passage_texts
+from ingest.wiring import encoder_for
 
 from ..answer import Assistant
-from ..retrieve import LexicalIndex
 from ..settings import Settings
 
 
@@ -51,7 +51,7 @@ def timed_command(args: list[str], env: dict | None = None) -> tuple[float, str]
 
 def chunk_texts(path: Path, settings: Settings, embedder: Encoder) -> tuple[int, list[str]]:
     """The texts ingest would embed for the articles under `path`."""
-    chunker = make_chunker(embedder, settings)
+    chunker = make_chunker(embedder, settings.chunking)
     articles = [a for file, root in discover([path]) for a in load_file(file, root, 10**9).articles]
     return len(articles), [t for a in articles for t in passage_texts(embedder, a, chunker.chunk(a))]
 
@@ -65,7 +65,7 @@ def encode_rate(embedder: Encoder, texts: list[str]) -> float:
 
 
 def bench_ingest(path: Path, settings: Settings, sample: int = 1500) -> dict:
-    embedder = encoder_from_settings(settings)
+    embedder = encoder_for(settings)
     articles, texts = chunk_texts(path, settings, embedder)
     probe = texts[:sample]
     raw_rate = encode_rate(embedder, probe)
@@ -151,7 +151,7 @@ def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) 
     cost (that process saves the new lexical index; the running assistant loads it)."""
     from .scale import serving_rss_mb, synthetic_index
 
-    embedder = encoder_from_settings(settings)
+    embedder = encoder_for(settings)
     _, texts = chunk_texts(path, settings, embedder)
     base_texts = texts[:1000]
     base = embedder.embed(base_texts)
@@ -164,9 +164,11 @@ def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) 
             assistant = Assistant(local, embedder=embedder)
             before = rss_mb()
             started = time.perf_counter()
-            assistant.refresh()
+            built = LexicalSnapshot.build(assistant.index, assistant.index.generation())
             bm25_seconds = time.perf_counter() - started
             lexical_mb = rss_mb() - before
+            del built
+            assistant.refresh()  # loads what the commit of the synthetic index saved
             loaded = LexicalIndex(assistant.index)  # as every other process of this data dir does
             started = time.perf_counter()
             loaded.rebuild()
@@ -305,7 +307,7 @@ def main(args, settings: Settings) -> int:
                "load": bench_load}
     if args.what != "query" and args.path is None:
         raise FileNotFoundError(f"bench {args.what} needs a PATH of articles or a data set")
-    embedder = encoder_from_settings(settings)
+    embedder = encoder_for(settings)
     info = machine(embedder)
     print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()))
     if args.what == "peer":

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.embedder import Encoder, encoder_from_settings
-from ingest.index import Index, chunk_metadata
+from ingest.encoders import Encoder
 from ingest.models import Article, Passage
+from ingest.store import Index, chunk_id
+from ingest.store.schema import chunk_metadata
+from ingest.wiring import encoder_for
 
 from ..settings import Settings
 
@@ -35,12 +37,12 @@ def synthetic_index(settings: Settings, embedder: Encoder, texts: list[str], vec
             number = lo + k
             article = Article(f"synthetic-{number // CHUNKS_PER_ARTICLE}", f"Synthetic {number // CHUNKS_PER_ARTICLE}",
                               doc, "synthetic", None, "2023-10-01")
-            passage = Passage(f"{article.id}:{number % CHUNKS_PER_ARTICLE}", article.id,
+            passage = Passage(chunk_id(article.id, number % CHUNKS_PER_ARTICLE), article.id,
                               number % CHUNKS_PER_ARTICLE, doc, 0, len(doc))
             ids.append(passage.id)
             metas.append(chunk_metadata(article, passage, CHUNKS_PER_ARTICLE, "synthetic", 0))
         index.upsert(ids, mixed, docs, metas)
-    index.bump_generation()
+    index.commit()
     return time.perf_counter() - started
 
 
@@ -70,7 +72,7 @@ def peer_comparison(path: Path, settings: Settings, index_dir: Path | None = Non
     ours = metrics(outcomes, settings.threshold)
     with tempfile.TemporaryDirectory(prefix="assistant-peer-") as tmp:
         started = time.perf_counter()
-        store, chunks = build(dataset.records, Path(tmp) / "peer", str(encoder_from_settings(settings).model_path))
+        store, chunks = build(dataset.records, Path(tmp) / "peer", str(encoder_for(settings).model_path))
         peer_seconds = time.perf_counter() - started
 
         def peer_hits(q):

@@ -7,7 +7,7 @@ import pytest
 from assistant import Assistant, QuestionError
 from assistant.settings import load_settings
 from ingest import ingest
-from tests.conftest import SEEDS
+from tests.helpers import SEEDS
 
 pytestmark = pytest.mark.integration
 

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import load_settings
-from ingest.embedder import cpu_has_bf16
-from ingest.index import recorded_variant
-
-from tests.conftest import SEEDS, as_plain_user, free_port
+from ingest.encoders import cpu_has_bf16
+from ingest.store import recorded_variant
+from tests.helpers import SEEDS, as_plain_user, free_port
 
 pytestmark = pytest.mark.integration
 SOLDIERS = "How many French soldiers are deployed in Niger?"

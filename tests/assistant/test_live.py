@@ -21,7 +21,7 @@ from assistant.measure.load import run_load
 from assistant.settings import load_settings
 from ingest import ingest
 from tests.archive import write_archive
-from tests.conftest import SEEDS, free_port, wait_for_port
+from tests.helpers import SEEDS, free_port, wait_for_port
 
 pytestmark = pytest.mark.integration
 SEED_QUESTIONS = [("How many French soldiers are deployed in Niger?", "1,500"),
@@ -193,7 +193,7 @@ def test_the_answer_api_gives_the_reason_for_a_malformed_call(web_chat):
 
 def test_gradio_keeps_uploads_in_a_folder_of_its_own_and_forgets_them_once_read(tmp_path, monkeypatch):
     from assistant.cli import private_gradio_dir
-    from assistant.ui import forget_uploads
+    from assistant.web.chat import forget_uploads
 
     monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
     folder = private_gradio_dir()

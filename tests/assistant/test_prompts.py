@@ -5,12 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from assistant.generate import Claim
-from assistant.prompts import PromptError, render
-from assistant.resources import data_path
+from assistant.answering.base import Claim
+from assistant.answering.written import evidence_text
+from assistant.prompts import PromptError, data_path, render
 from assistant.types import Hit
-from assistant.written import evidence_text
-from tests.conftest import SEED_FILE
+from tests.helpers import SEED_FILE
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 
@@ -21,8 +20,8 @@ def seed_passages():
     hit = Hit(id="seed:0", article_id="seed", title="France in Niger", source=str(SEED_FILE), url=None,
               published="2023-09-05", passage=text, start=0, end=len(text), score=1.0)
     sentences = [p for p in text.split("\n") if p.strip()][5:7]
-    claims = [Claim(s, 0, text.index(s), text.index(s) + len(s), 0.5) for s in sentences]
-    return evidence_text(claims, [hit])
+    claims = [Claim(s, hit, text.index(s), text.index(s) + len(s), 0.5) for s in sentences]
+    return evidence_text(claims)
 
 
 VALUES = {

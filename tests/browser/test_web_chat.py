@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from ingest import ingest
-from tests.conftest import SEEDS, free_port, wait_for_port
+from tests.helpers import SEEDS, free_port, wait_for_port
 
 pytestmark = pytest.mark.integration
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -1,7 +1,9 @@
 import pytest
 
-from ingest.chunking import Chunker, embedding_text, sentence_spans
+from ingest.chunking import Chunker
 from ingest.models import Article
+from ingest.store.schema import embedding_text
+from ingest.text import sentence_spans
 
 
 class WordTokenizer:
@@ -68,7 +70,7 @@ def test_no_chunk_exceeds_the_real_models_window(embedder, settings):
 
     words = " ".join(f"Antidisestablishmentarianism{i}" for i in range(3000))  # no sentence end
     long_title = "A very long headline " * 30
-    chunker = make_chunker(embedder, settings)
+    chunker = make_chunker(embedder, settings.chunking)
     long_article = Article(id="a", title=long_title, text=words + ". Short end.", source="/x/a.txt",
                            published="2023-09-05")
     passages = chunker.chunk(long_article)

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from ingest.dedupe import fingerprint
-from ingest.index import StoredArticle
 from ingest.models import Article
+from ingest.store import StoredArticle
 from ingest.sync import apply, article_hash, assign_ids, make_chunker, make_plan
-from tests.fakes import WordEncoder
+from tests.kit import WordEncoder
 
 V1, V2 = "sentences-v1/200/24", "sentences-v2/200/24"
 TEXTS = {
@@ -111,13 +111,13 @@ class RecordingIndex:
     def add_also_source(self, article_id, sources):
         self.calls.append(("also", article_id, sources))
 
-    def bump_generation(self, chunker_version=None):
+    def commit(self, chunker_version=None):
         self.calls.append(("bump", chunker_version))
 
 
 @pytest.fixture
 def chunker(settings):
-    return make_chunker(WordEncoder(), settings)
+    return make_chunker(WordEncoder(), settings.chunking)
 
 
 def test_apply_makes_exactly_the_plans_changes(chunker):

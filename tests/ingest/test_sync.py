@@ -6,9 +6,9 @@ import os
 import pytest
 
 from ingest import ingest
-from ingest.index import Index, ModelMismatch
-from tests.conftest import SEED_FILE
-from tests.fakes import WordEncoder
+from ingest.store import Index, ModelMismatch
+from tests.helpers import SEED_FILE
+from tests.kit import WordEncoder
 
 pytestmark = pytest.mark.integration
 

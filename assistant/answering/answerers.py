@@ -1,0 +1,97 @@
+"""The answerer adapters behind the `Answerer` seam: quoted answers (extractive, or checked by a
+language model) and written ones (a model writes from the quotes; every sentence is checked).
+
+Both start the same way: the generator drafts the claims, `verify` keeps those the passages back,
+and an answer whose support is below the threshold is an abstention."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from .base import Answerer, Asked, Draft, Generator, Part
+from .compose import WrittenText, compose, compose_disagreement, compose_timeline
+from .rules import MODEL_DOUBT, coverage_terms
+from .verify import verified
+from .written import WrittenAnswerer, arrange
+
+
+def drafted(generator: Generator, asked: Asked) -> Draft:
+    """The generator's draft, with the terms quoted sentences must cover chosen by `rules.coverage_terms`."""
+    if not asked.hits:
+        return Draft([], 0.0)
+    return generator.draft(asked.question, coverage_terms(asked.question, asked.query), asked.hits, asked.vector,
+                           asked.time)
+
+
+class QuotingAnswerer:
+    """The draft's claims, quoted: as they stand in their passages, with the report's date for a
+    question about the latest state, in date order for how a story developed, or newest first
+    when the passages give different figures for what was asked."""
+
+    def __init__(self, generator: Generator, threshold: float, mode: str = "extractive", model=None):
+        self.generator, self.threshold, self.mode, self.model = generator, threshold, mode, model
+
+    def warm_up(self) -> None:
+        pass
+
+    def answer(self, asked: Asked) -> Iterator[Part]:
+        draft = drafted(self.generator, asked)
+        claims = verified(draft.claims, asked.hits)
+        if not claims or draft.support < self.threshold:
+            yield Part(support=draft.support, abstained=True)
+            return
+        others = verified(draft.disagreeing, asked.hits)
+        if others:
+            parts = compose_disagreement(claims, others)
+        elif asked.time.developed and len({c.hit.article_id for c in claims}) > 1:
+            parts = compose_timeline(claims)
+        else:
+            parts = compose(claims, asked.hits, dated=asked.time.latest)
+        for text, citations in parts:
+            yield Part(text, citations, draft.support)
+
+
+class WritingAnswerer:
+    """A language model writes from the draft's likeliest sentences; each sentence is shown as
+    soon as it passed its check. When none did, the quote is given instead (it passed the
+    threshold), with less support when the model found no answer in the evidence (below the
+    threshold, that is an abstention)."""
+
+    mode = "written"
+
+    def __init__(self, generator: Generator, writer: WrittenAnswerer, threshold: float):
+        self.generator, self.writer, self.threshold = generator, writer, threshold
+        self.model = writer.model
+
+    def warm_up(self) -> None:
+        self.writer.warm_up()
+
+    def answer(self, asked: Asked) -> Iterator[Part]:
+        draft = drafted(self.generator, asked)
+        claims = verified(draft.claims, asked.hits)
+        if not claims or draft.support < self.threshold:
+            yield Part(support=draft.support, abstained=True)
+            return
+        evidence = arrange(draft.candidates or claims)
+        text, dropped, doubted = WrittenText(evidence), [], False
+        for sentence in self.writer.write(asked.question, evidence):
+            if sentence.dropped:
+                dropped.append(f"{sentence.text} ({sentence.dropped})")
+                doubted = doubted or sentence.dropped == "the model found no answer"
+                continue
+            shown, citations = text.add(sentence.text, sentence.cites)
+            yield Part(shown, citations, draft.support, dropped=tuple(dropped))
+        if text.text:
+            yield Part(text.text, text.citations, draft.support, dropped=tuple(dropped))
+            return
+        support = draft.support * (MODEL_DOUBT if doubted else 1.0)
+        if support < self.threshold:
+            yield Part(support=support, abstained=True, dropped=tuple(dropped))
+            return
+        last = None
+        for shown, citations in compose(claims, asked.hits):
+            last = Part(shown, citations, support, how="written, fell back to quotes", dropped=tuple(dropped))
+        yield last
+
+
+__all__ = ["Answerer", "QuotingAnswerer", "WritingAnswerer"]

@@ -1,0 +1,107 @@
+"""Verified claims -> the answer's text and numbered citations, yielded as the text grows.
+
+Every variant quotes the claims verbatim and puts a [n] after the sentences of source n; they
+differ in order and in what they say about time: as the passages stand, with the report's date
+(latest questions), in date order (how a story developed), or newest first when the sources
+give different figures."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterator
+
+from ..types import Citation, Hit
+from .base import Claim
+
+Parts = Iterator[tuple[str, list[Citation]]]
+
+
+def compose(claims: list[Claim], hits: list[Hit], dated: bool = False) -> Parts:
+    """Claims in the order of their passages among `hits`, and as they stand in each passage; one
+    marker after consecutive sentences of one passage; with `dated`, each passage's sentences open
+    with the day it was published."""
+    order = {h.id: i for i, h in enumerate(hits)}
+    claims = sorted(claims, key=lambda c: (order.get(c.hit.id, len(order)), c.start))
+    numbers: dict[str, int] = {}
+    spans: dict[str, list[int]] = {}
+    for claim in claims:
+        numbers.setdefault(claim.hit.id, len(numbers) + 1)
+        span = spans.setdefault(claim.hit.id, [claim.start, claim.end])
+        span[0], span[1] = min(span[0], claim.start), max(span[1], claim.end)
+    passages = {c.hit.id: c.hit for c in claims}
+    citations = {h: citation(n, passages[h], spans[h]) for h, n in numbers.items()}
+    text, cited = "", []
+    for i, claim in enumerate(claims):
+        hit = claim.hit
+        first_of_run = i == 0 or claims[i - 1].hit.id != hit.id
+        last_of_run = i + 1 == len(claims) or claims[i + 1].hit.id != hit.id
+        opening = f"{reported(hit)}: " if dated and first_of_run and hit.published else ""
+        text += (" " if text else "") + opening + claim.text + (f" [{numbers[hit.id]}]" if last_of_run else "")
+        if last_of_run and citations[hit.id] not in cited:
+            cited.append(citations[hit.id])
+        yield text, list(cited)
+
+
+def compose_disagreement(claims: list[Claim], others: list[Claim]) -> Parts:
+    """Reports that give different figures, each quoted with its date, newest first (undated
+    last): the reader sees that the sources disagree instead of one silently chosen."""
+    return _by_report([*claims, *others], "The sources give different figures.", newest_first=True)
+
+
+def compose_timeline(claims: list[Claim]) -> Parts:
+    """How a story developed: each report's sentences with its date, oldest first."""
+    return _by_report(claims, "", newest_first=False)
+
+
+def _by_report(claims: list[Claim], opening: str, newest_first: bool) -> Parts:
+    reports: dict[str, list[Claim]] = {}
+    for claim in claims:
+        reports.setdefault(claim.hit.id, []).append(claim)
+    order = sorted(reports, key=lambda h: reports[h][0].hit.published or "", reverse=newest_first)
+    text, cited = opening, []
+    for n, h in enumerate(order, 1):
+        said = sorted(reports[h], key=lambda c: c.start)
+        hit = said[0].hit
+        cited.append(citation(n, hit, [min(c.start for c in said), max(c.end for c in said)]))
+        when = reported(hit) if hit.published else "In an undated report"
+        text += (" " if text else "") + f"{when}: " + " ".join(c.text for c in said) + f" [{n}]"
+        yield text, list(cited)
+
+
+def reported(hit: Hit) -> str:
+    """'On 12 August 2024', from the passage's publication date."""
+    day = date.fromisoformat(hit.published)
+    return f"On {day.day} {day:%B %Y}"
+
+
+def citation(n: int, hit: Hit, span: list[int]) -> Citation:
+    """The cited chunk(s) holding the quote, not every chunk merged into the hit."""
+    passage, start, end = hit.narrowed(span[0], span[1])
+    shift = start - hit.start
+    return Citation(
+        n=n, article_id=hit.article_id, title=hit.title, source=hit.source,
+        published=hit.published, passage=passage, quote=hit.passage[span[0]:span[1]],
+        start=start, end=end, quote_start=span[0] - shift, quote_end=span[1] - shift,
+        score=round(hit.score, 4), also_sources=hit.also_sources,
+    )
+
+
+class WrittenText:
+    """Checked written sentences -> the answer's text, each sentence followed by the numbers of
+    the evidence sentences it rests on, numbered by first use; each citation quotes that
+    evidence sentence, so the sources panel highlights what the sentence rests on."""
+
+    def __init__(self, evidence: list[Claim]):
+        self.evidence = evidence
+        self.numbers: dict[int, int] = {}  # evidence number -> citation number
+        self.text, self.citations = "", []
+
+    def add(self, body: str, cites: tuple[int, ...]) -> tuple[str, list[Citation]]:
+        for e in cites:
+            if e not in self.numbers:
+                self.numbers[e] = len(self.numbers) + 1
+                claim = self.evidence[e - 1]
+                self.citations.append(citation(self.numbers[e], claim.hit, [claim.start, claim.end]))
+        markers = "".join(f"[{self.numbers[e]}]" for e in cites)
+        self.text += (" " if self.text else "") + f"{body} {markers}"
+        return self.text, list(self.citations)

@@ -1,0 +1,154 @@
+"""The default generator: the passages' sentences that best answer the question, quoted; no language model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ingest.encoders import Encoder
+from ingest.text import sentence_spans, term_set, term_sets
+
+from ..retrieval.when import TimeSense
+from ..types import Hit
+from .base import Claim, Draft, close_to_best
+from .rules import (
+    FOLLOW_MARGIN,
+    LATEST_MARGIN,
+    MIN_SENTENCE_CHARS,
+    NUMBER,
+    OTHER_REPORT_MARGIN,
+    SHORTLIST,
+    TYPED_BONUS,
+    TYPED_MARGIN,
+    answer_type,
+    coverage,
+    grounded_score,
+    has_type,
+    sentence_score,
+)
+from .sources import disagrees
+
+
+@dataclass
+class ScoredSentence:
+    hit: int
+    start: int
+    end: int
+    score: float
+    typed: bool  # holds the kind of thing the question asks for
+
+
+class ExtractiveGenerator:
+    """Quotes the passage sentences that best match the question, best first, up to `max_claims`.
+
+    A sentence's score mixes its embedding similarity to the question with the share of the
+    question's terms it contains (plus a little when it holds the kind of thing asked for: a
+    number, a date, a name); the best sentence's score is the draft's `support`, halved when
+    its passage never mentions a name or figure the question asks about, and halved when the
+    question asks what did not happen and the sentence negates nothing. The draft also lists the
+    `candidates` best sentences, each scored (and halved) as if it alone were the answer.
+    """
+
+    def __init__(self, embedder: Encoder, passages: int = 4, max_claims: int = 2, candidates: int = 0):
+        self.embedder = embedder
+        self.candidates = candidates
+        self.passages = passages
+        self.max_claims = max_claims
+
+    def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray,
+              time: TimeSense | None = None) -> Draft:
+        hits = hits[: self.passages]
+        sentences = self._sentences(hits)
+        if not sentences:
+            return Draft([], 0.0)
+        q_terms = term_set(query)
+        wants = answer_type(question)
+        texts = [hits[h].passage[s:e] for h, s, e in sentences]
+        typed = [has_type(t, wants, question) for t in texts]
+        covered = [coverage(q_terms, terms) + TYPED_BONUS * k for terms, k in zip(term_sets(texts), typed)]
+        # Embedding a sentence costs ~4 ms: only the lexically likeliest are embedded.
+        shortlist = sorted(range(len(texts)), key=lambda i: (-covered[i], sentences[i][0]))[:SHORTLIST]
+        dense = self.embedder.embed([texts[i] for i in shortlist]) @ query_vector
+        scored = sorted((ScoredSentence(*sentences[i], sentence_score(float(d), covered[i]), bool(typed[i]))
+                         for i, d in zip(shortlist, dense)), key=lambda x: -x.score)
+        claims = [self._claim(x, hits) for x in self._pick(scored)]  # the first is scored[0]
+        if time is not None and time.developed:
+            claims = self._timeline(scored, hits) or claims
+        elif time is not None and time.latest:
+            claims = self._newest(scored, hits, wants is not None) or claims
+        grounded = [self._grounded(question, query, self._claim(x, hits))
+                    for x in scored[:max(1, self.candidates)]]
+        disagreeing = self._disagreeing(question, claims, scored, hits) if wants is NUMBER else []
+        return Draft(claims, grounded[0].score, grounded[:self.candidates], disagreeing)
+
+    def _newest(self, scored: list[ScoredSentence], hits: list[Hit], typed: bool) -> list[Claim]:
+        """For a question about the latest state: of the sentences nearly as likely as the best
+        (holding what is asked, when it asks for a figure, date or name), the newest report's;
+        an undated article never wins over a dated one."""
+        near = [x for x in scored if x.score >= scored[0].score - LATEST_MARGIN and (x.typed or not typed)
+                and hits[x.hit].published]
+        if not near:
+            return []
+        newest = max(near, key=lambda x: (hits[x.hit].published, x.score))
+        return [self._claim(newest, hits)]
+
+    def _timeline(self, scored: list[ScoredSentence], hits: list[Hit]) -> list[Claim]:
+        """For a question about how a story developed: the best sentence of each dated article
+        nearly as likely as the best, in date order; nothing when fewer than two articles are."""
+        best: dict[str, ScoredSentence] = {}
+        for x in scored:
+            hit = hits[x.hit]
+            if hit.published and x.score >= scored[0].score - OTHER_REPORT_MARGIN:
+                best.setdefault(hit.article_id, x)
+        if len(best) < 2:
+            return []
+        ordered = sorted(best.values(), key=lambda x: (hits[x.hit].published, -x.score))
+        return [self._claim(x, hits) for x in ordered[:4]]
+
+    def _disagreeing(self, question: str, claims: list[Claim], scored: list[ScoredSentence],
+                     hits: list[Hit]) -> list[Claim]:
+        """At most one sentence per other article, nearly as likely as the best, that counts the
+        same thing as the answer with another figure."""
+        best, seen = claims[0], {c.hit.article_id for c in claims}
+        out = []
+        for x in scored:
+            article = hits[x.hit].article_id
+            if article in seen or not x.typed or x.score < best.score - OTHER_REPORT_MARGIN:
+                continue
+            claim = self._claim(x, hits)
+            if disagrees(" ".join(c.text for c in claims), claim.text, question):
+                out.append(claim)
+                seen.add(article)
+        return out[:2]
+
+    @staticmethod
+    def _claim(x: ScoredSentence, hits: list[Hit]) -> Claim:
+        hit = hits[x.hit]
+        return Claim(hit.passage[x.start:x.end], hit, x.start, x.end, x.score)
+
+    @staticmethod
+    def _grounded(question: str, query: str, claim: Claim) -> Claim:
+        """The claim scored by the grounding rules (`rules.grounded_score`) against its passage."""
+        hit = claim.hit
+        return replace(claim, score=grounded_score(claim.score, question, query, claim.text,
+                                                   f"{hit.title}\n{hit.passage}"))
+
+    def _pick(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+        """The best sentence, the runner-up if nearly as good, and, when the question asks for a
+        number, date or name that neither holds, the best sentence that does hold one."""
+        best = scored[0]
+        picked = close_to_best(scored, self.max_claims, FOLLOW_MARGIN)
+        if not any(x.typed for x in picked):
+            holder = next((x for x in scored[1:] if x.typed and x.score >= best.score - TYPED_MARGIN), None)
+            if holder is not None:
+                picked = [best, holder]
+        return picked
+
+    def _sentences(self, hits: list[Hit]) -> list[tuple[int, int, int]]:
+        out = []
+        for h, hit in enumerate(hits):
+            out += [(h, s, e) for s, e in sentence_spans(hit.passage) if e - s >= MIN_SENTENCE_CHARS]
+        return out
+
+

@@ -1,0 +1,115 @@
+"""The answer's scoring rules in one place: how a sentence is scored against a question, what a
+question asks for, when evidence counts as grounded, and how much of a sentence its citation
+must back. The numbers were chosen on the development sets (see README); each is named here."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.text import INNER_NAME, NAME, YEAR_OR_FIGURE, content_words, mentions, term_set
+
+# --- a sentence's score -----------------------------------------------------------------------
+DENSE_WEIGHT = 0.6  # share of embedding similarity in a sentence's score; the rest is term coverage
+TYPED_BONUS = 0.1  # added to coverage when a sentence holds the kind of thing asked (number, date, name)
+SHORTLIST = 8  # sentences embedded per question: the lexically likeliest (each costs ~4 ms)
+MIN_SENTENCE_CHARS = 12  # shorter "sentences" (datelines, bylines) are never quoted
+
+
+def coverage(question_terms: set[str], terms: set[str]) -> float:
+    """Share of the question's terms a sentence contains."""
+    return len(question_terms & terms) / len(question_terms) if question_terms else 0.0
+
+
+def sentence_score(similarity: float, covered: float) -> float:
+    return DENSE_WEIGHT * similarity + (1 - DENSE_WEIGHT) * covered
+
+
+# --- which sentences are quoted together ------------------------------------------------------
+FOLLOW_MARGIN = 0.08  # the runner-up is quoted too when this close to the best
+TYPED_MARGIN = 0.2  # when neither holds what is asked, a sentence that does, this close, is quoted
+OTHER_REPORT_MARGIN = 0.25  # another article's sentence this close is another report of the same thing
+LATEST_MARGIN = 0.12  # for "latest" questions, the newest report this close to the best wins
+
+
+# --- what the question asks for ---------------------------------------------------------------
+NUMBER = re.compile(r"\d")
+YEAR_OR_DATE = re.compile(
+    r"\b(1[5-9]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|"
+    r"October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+)
+
+
+def answer_type(question: str) -> re.Pattern | None:
+    """What the answer should contain, judged from the question's wording."""
+    q = question.lower()
+    if re.search(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (percentage|number|amount)\b|"
+                 r"\bwhat (is|was|are|were) the (\w+ )?(figure|tally|toll|number|total)\b", q):
+        return NUMBER
+    if re.search(r"\bwhen\b|\bwhat (year|date|day|month)\b", q):
+        return YEAR_OR_DATE
+    if re.search(r"\bwho\b|\bwhose\b", q):
+        return INNER_NAME
+    return None
+
+
+def has_type(text: str, wants: re.Pattern | None, question: str = "") -> float:
+    """1.0 when `text` holds what the question asks for (a name not already in the question)."""
+    if wants is None:
+        return 0.0
+    asked = {w.lower() for w in re.findall(r"\w+", question)}
+    return 1.0 if any(m.group(0).lower() not in asked for m in wants.finditer(text)) else 0.0
+
+
+# --- grounding: evidence about something else -------------------------------------------------
+# Evidence that never names what the question names, or never negates what it asks negated,
+# rarely answers it: its support is scaled down by this, once for each.
+UNGROUNDED_FACTOR = 0.5
+NEGATION = re.compile(r"\b(not|never|no longer|without|none|nobody|nothing|neither|nor)\b|n't\b", re.I)
+
+
+def asked_names(question: str) -> list[str]:
+    """Names and figures in the question (its capitalised first word excepted)."""
+    found = sorted([*NAME.finditer(question), *YEAR_OR_FIGURE.finditer(question)], key=lambda m: m.start())
+    return [m.group(0) for m in found if m.start() > 0]
+
+
+def missing_names(question: str, evidence: str) -> list[str]:
+    """The question's names that the evidence never mentions: it is then about something else."""
+    return [name for name in asked_names(question) if not mentions(evidence, name)]
+
+
+def negation_unmatched(question: str, sentence: str) -> bool:
+    """The question asks about what did not happen, and the sentence negates nothing."""
+    return bool(NEGATION.search(question)) and not NEGATION.search(sentence)
+
+
+def grounded_score(score: float, question: str, query: str, sentence: str, evidence: str) -> float:
+    """`score` halved when the evidence never names what the query names, and halved again when
+    the question asks what did not happen and the sentence negates nothing."""
+    if missing_names(query, evidence):
+        score *= UNGROUNDED_FACTOR
+    if negation_unmatched(question, sentence):
+        score *= UNGROUNDED_FACTOR
+    return score
+
+
+# --- citations: how much of a sentence what it cites must back --------------------------------
+QUOTE_OVERLAP = 0.6  # share of a quoted claim's terms found in its cited span
+WRITTEN_OVERLAP = 0.5  # share of a written sentence's terms found in what it cites (it paraphrases)
+# A written answer's model that found no answer in the evidence leaves the extractive quote, its
+# support scaled by this: small models say "the documents don't say" of evidence that does.
+MODEL_DOUBT = 0.8
+
+
+def overlap(text: str, cited: str) -> float:
+    """Share of `text`'s terms that `cited` contains (0 for a text without terms)."""
+    terms = term_set(text)
+    return len(terms & term_set(cited)) / len(terms) if terms else 0.0
+
+
+# --- words of a question ----------------------------------------------------------------------
+def coverage_terms(question: str, query: str) -> str:
+    """What quoted sentences must cover: the question's own words whenever it says enough on its
+    own (two content words); else the query a follow-up was rewritten into (the topic it borrowed
+    helps find passages either way)."""
+    return question if query != question and len(content_words(question)) >= 2 else query

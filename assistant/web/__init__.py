@@ -1,0 +1,1 @@
+"""The web chat (Gradio) and its library of articles: clients of `Assistant` that only format."""

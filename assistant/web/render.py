@@ -1,0 +1,83 @@
+"""Answers as chat text, a sources panel and Markdown: pure formatting, every input escaped."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from ..types import Answer, Citation
+
+
+def chat_text(answer: Answer) -> str:
+    """The answer for the chat bubble: [n] markers become links to the sources panel."""
+    text = escape_markdown(answer.text)
+    if answer.abstained:
+        return text
+    return re.sub(r"\\\[(\d+)\\\]", lambda m: f"[\\[{m.group(1)}\\]](#src-{m.group(1)})", text)
+
+
+def escape_markdown(text: str) -> str:
+    """Text shown as text: HTML tags and Markdown syntax are neutralised."""
+    text = html.escape(text, quote=False)
+    return re.sub(r"([\\`*_{}\[\]()#+!|~>])", r"\\\1", text)
+
+
+def searched_for(answer: Answer) -> str:
+    """What the answer rests on besides the sources: the query searched, the period asked about
+    and the reference date."""
+    notes = []
+    if answer.query and answer.query != answer.question:
+        notes.append(f"searched for: {escape_markdown(answer.query)}")
+    if answer.period:
+        notes.append(f"articles published {answer.period[0] or '…'} to {answer.period[1] or '…'}")
+    if answer.as_of:
+        notes.append(f"as of {escape_markdown(answer.as_of)}")
+    if answer.model:
+        notes.append(f"{escape_markdown(answer.mode)} by {escape_markdown(answer.model)}")
+    return " · ".join(notes)
+
+
+def _link(source: str) -> str:
+    safe = html.escape(source)
+    if source.startswith(("http://", "https://")):
+        return f'<a href="{safe}" target="_blank" rel="noopener noreferrer">{safe}</a>'
+    return f"<code>{safe}</code>"
+
+
+def _highlighted(c: Citation) -> str:
+    before = html.escape(c.passage[: c.quote_start])
+    quote = html.escape(c.passage[c.quote_start:c.quote_end])
+    after = html.escape(c.passage[c.quote_end:])
+    return f'{before}<mark class="quote">{quote}</mark>{after}'
+
+
+def source_card(c: Citation) -> str:
+    meta = " · ".join(x for x in [html.escape(c.published or "undated"), _link(c.source)] if x)
+    also = "".join(f"<li>also reported at {_link(s)}</li>" for s in c.also_sources)
+    return (
+        f'<div class="source" id="src-{c.n}" data-n="{c.n}">'
+        f'<div class="source-head"><span class="marker">[{c.n}]</span> '
+        f'<strong class="source-title">{html.escape(c.title)}</strong></div>'
+        f'<div class="source-meta">{meta}</div>'
+        f'<blockquote class="passage">{_highlighted(c)}</blockquote>'
+        f'{"<ul>" + also + "</ul>" if also else ""}</div>'
+    )
+
+
+def sources_panel(answer: Answer | None) -> str:
+    if answer is None:
+        return '<div class="sources-empty">Sources of the selected answer appear here.</div>'
+    if answer.abstained or not answer.citations:
+        return '<div class="sources-empty">No sources: the documents don\'t answer this.</div>'
+    return '<div class="sources">' + "".join(source_card(c) for c in answer.citations) + "</div>"
+
+
+def as_markdown(answer: Answer) -> str:
+    """The answer with its numbered sources, for copying elsewhere."""
+    lines = [answer.text, ""]
+    for c in answer.citations:
+        when = f" ({c.published})" if c.published else ""
+        lines.append(f"[{c.n}] {c.title}{when}, {c.source}")
+        lines.append(f"> {c.quote}")
+        lines.append("")
+    return "\n".join(lines).strip() + "\n"

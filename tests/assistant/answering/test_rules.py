@@ -1,0 +1,84 @@
+"""The answer's scoring rules on their own: no model, no index."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering import rules
+from assistant.answering.rules import (
+    INNER_NAME as NAME,
+    NUMBER,
+    YEAR_OR_DATE,
+    answer_type,
+    content_words,
+    coverage,
+    coverage_terms,
+    grounded_score,
+    has_type,
+    missing_names,
+    negation_unmatched,
+    overlap,
+    sentence_score,
+)
+
+
+@pytest.mark.parametrize("question, wanted", [
+    ("How many French soldiers are in Niger?", NUMBER),
+    ("How much debt does Niger have?", NUMBER),
+    ("What was the death toll of the storm?", NUMBER),
+    ("What is the latest figure?", NUMBER),
+    ("When did the coup happen?", YEAR_OR_DATE),
+    ("What year did France arrive?", YEAR_OR_DATE),
+    ("Who is the French ambassador?", NAME),
+    ("Whose troops are leaving?", NAME),
+    ("Why is France pulling out?", None),
+    ("Where are the French bases?", None),
+])
+def test_the_kind_of_answer_a_question_asks_for(question, wanted):
+    assert answer_type(question) is wanted
+
+
+def test_a_sentence_holds_what_is_asked_only_with_something_new():
+    assert has_type("Some 1,500 soldiers are deployed.", NUMBER) == 1.0
+    assert has_type("The soldiers are deployed.", NUMBER) == 0.0
+    assert has_type("The ambassador is Sylvain Itte.", NAME, "Who is the ambassador?") == 1.0
+    # the only name in the sentence is the one the question already gives
+    assert has_type("The ambassador to Niger left.", NAME, "Who is the ambassador to Niger?") == 0.0
+    assert has_type("It ended on Tuesday.", YEAR_OR_DATE) == 1.0 and has_type("anything", None) == 0.0
+
+
+def test_a_sentence_score_mixes_similarity_and_coverage_with_the_named_weight():
+    assert sentence_score(1.0, 0.0) == pytest.approx(rules.DENSE_WEIGHT)
+    assert sentence_score(0.0, 1.0) == pytest.approx(1 - rules.DENSE_WEIGHT)
+    assert sentence_score(0.5, 0.5) == pytest.approx(0.5)
+    assert coverage({"soldier", "niger"}, {"soldier", "french"}) == 0.5 and coverage(set(), {"x"}) == 0.0
+
+
+def test_evidence_about_something_else_is_scaled_down_once_per_rule():
+    question = "How many soldiers does France keep in Chad?"
+    assert missing_names(question, "French troops in Niger number 1,500.") == ["France", "Chad"]
+    assert missing_names(question, "France keeps 1,000 soldiers in Chad.") == []
+    assert missing_names("Who leads Niger's junta?", "The junta of Niger is led by Tiani.") == []  # possessive
+    factor = rules.UNGROUNDED_FACTOR
+    assert grounded_score(0.8, question, question, "x", "France keeps 1,000 soldiers in Chad.") == 0.8
+    assert grounded_score(0.8, question, question, "x", "Troops in Niger.") == pytest.approx(0.8 * factor)
+    negated = "Which bases were not closed?"
+    assert negation_unmatched(negated, "The base at Niamey was closed.")
+    assert not negation_unmatched(negated, "The base at Ouallam was not closed.")
+    assert not negation_unmatched("Which bases were closed?", "The base at Niamey was closed.")
+    assert grounded_score(0.8, negated, negated, "The base was closed.", "Niger") == pytest.approx(0.8 * factor)
+
+
+def test_overlap_counts_stemmed_content_words():
+    assert overlap("French soldiers deployed", "the soldier was deploying with French troops") == 1.0
+    assert overlap("French soldiers deployed in Mali", "French soldiers") == pytest.approx(0.5)
+    assert overlap("the of and", "anything") == 0.0  # nothing to back: not backed
+    assert 0 < rules.WRITTEN_OVERLAP < rules.QUOTE_OVERLAP <= 1  # a paraphrase may use more words of its own
+
+
+def test_the_terms_a_quote_must_cover():
+    assert coverage_terms("How many soldiers are in Niger?", "How many soldiers are in Niger?").startswith("How")
+    # a follow-up that says enough on its own covers its own words; a bare one, the rewritten query
+    assert coverage_terms("And the debt figure?", "And the debt figure (Niger)?") == "And the debt figure?"
+    assert coverage_terms("And there?", "And there (Niger soldiers)?") == "And there (Niger soldiers)?"
+    assert content_words("What about the French ambassador's name?") == ["French", "ambassador's", "name"]

@@ -1,0 +1,135 @@
+"""The lexical index kept on disk beside the store: saved by whoever builds it, loaded by every
+other process of the data dir, rebuilt when damaged, only read from a read-only data dir. Real
+Chroma and real BM25; the word-hash encoder stands in for the model."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ingest.store import Connection, Filters, Index, LexicalIndex, LexicalSnapshot
+from ingest.sync import ingest
+from tests.helpers import ROOT, as_plain_user
+from tests.kit import WordEncoder
+
+WEEK = [
+    ("fire", "2024-08-12", "Wildfire near Athens", "The fire service put the burned area at 9,500 hectares."),
+    ("strike", "2024-03-02", "Port strike", "About 300 dockers went on strike on Friday at the port of Antwerp."),
+    ("vote", "2024-05-20", "Budget vote", "Parliament passed the budget by 212 votes to 180 after a long debate."),
+]
+
+
+@pytest.fixture
+def archive(tmp_path, settings):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for name, day, title, text in WEEK:
+        (folder / f"{name}.md").write_text(f"---\ntitle: {title}\npublished: {day}\n---\n{text}\n")
+    report = ingest([folder], settings, embedder=WordEncoder())
+    assert report.failed == 0
+    return folder
+
+
+def found(snapshot: LexicalSnapshot, query: str) -> list[str]:
+    return [article.removesuffix(".md") for _, _, article in snapshot.search(query, 5, Filters())]
+
+
+def test_a_built_snapshot_is_saved_and_another_reader_loads_it_without_building(archive, settings, monkeypatch):
+    index = Index(settings, WordEncoder())
+    first = LexicalIndex(index)
+    assert first.rebuild()
+    folder = first.folder / f"g{index.generation()}"
+    assert folder.is_dir() and (folder / "chunks.json").is_file()
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("built again although a saved snapshot of this generation exists")
+
+    monkeypatch.setattr(LexicalSnapshot, "build", no_build)
+    second = LexicalIndex(index)
+    assert second.rebuild()
+    loaded, built = second.snapshot, first.snapshot
+    assert loaded.generation == built.generation and loaded.ids == built.ids and loaded.articles == built.articles
+    assert (loaded.days == built.days).all() and (loaded.article_of == built.article_of).all()
+    for query in ("dockers strike Antwerp", "burned hectares", "budget votes"):
+        assert found(loaded, query) == found(built, query) and found(loaded, query)
+    assert found(loaded, "dockers strike")[0] == "strike"
+    scored = loaded.search("hectares", 5, Filters(since="2024-08-01"))
+    assert [article for _, _, article in scored] == ["fire.md"]
+
+
+def test_a_new_generation_is_saved_beside_the_last_and_older_ones_are_removed(archive, settings):
+    index = Index(settings, WordEncoder())
+    lexical = LexicalIndex(index)
+    lexical.rebuild()
+    generations = []
+    for n in range(3):
+        (archive / f"late{n}.md").write_text(f"---\ntitle: Late {n}\npublished: 2024-09-0{n + 1}\n---\n"
+                                              f"The harbour reopened to {n + 10} ships on Monday.\n")
+        ingest([archive], settings, embedder=WordEncoder())
+        assert lexical.rebuild()
+        generations.append(index.generation())
+        assert "late%d" % n in found(lexical.snapshot, f"harbour reopened {n + 10} ships")
+    kept = sorted(p.name for p in lexical.folder.iterdir() if not p.name.startswith("."))
+    assert kept == [f"g{g}" for g in sorted(generations[-LexicalIndex.KEEP:])]
+
+
+def test_a_damaged_saved_snapshot_is_built_again(archive, settings):
+    index = Index(settings, WordEncoder())
+    LexicalIndex(index).rebuild()
+    folder = LexicalIndex(index).folder / f"g{index.generation()}"
+    (folder / "chunks.json").write_text("{not json")
+    lexical = LexicalIndex(index)
+    assert lexical.rebuild() and found(lexical.snapshot, "dockers strike")[0] == "strike"
+    assert LexicalSnapshot.load(folder).ids == lexical.snapshot.ids  # and saved whole again
+
+
+READ_ONLY = """
+import sys
+from ingest.store import LexicalIndex
+from assistant.settings import load_settings
+from ingest.store import Connection, Filters, Index
+from tests.helpers import ROOT, as_plain_user
+from tests.kit import WordEncoder
+
+lexical = LexicalIndex(Index(load_settings(data_dir=sys.argv[1], chroma_host=None), WordEncoder()))
+lexical.rebuild()
+print(lexical.snapshot.search("dockers strike", 5, Filters())[0][2])
+"""
+
+
+def test_a_read_only_data_dir_is_searched_without_saving(archive, settings, tmp_path):
+    copy = tmp_path / "readonly"
+    shutil.copytree(settings.data_dir, copy)
+    shutil.rmtree(copy / "lexical", ignore_errors=True)
+    for path in [copy, *copy.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        done = subprocess.run([*as_plain_user(), sys.executable, "-c", READ_ONLY, str(copy)], capture_output=True,
+                              text=True, cwd=ROOT, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "strike.md" and not (copy / "lexical").exists()
+    finally:
+        for path in [copy, *copy.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_a_collection_made_again_is_never_given_the_old_ones_snapshot(archive, settings, tmp_path):
+    index = Index(settings, WordEncoder())
+    old = LexicalIndex(index)
+    old.rebuild()
+    generation = index.generation()
+    Connection.to(settings, create=False).client.delete_collection(settings.collection)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "harbour.md").write_text("---\ntitle: Harbour\npublished: 2024-09-01\n---\n"
+                                      "The harbour reopened to ships on Monday after the storm.\n")
+    ingest([other], settings, embedder=WordEncoder())
+    again = Index(settings, WordEncoder())
+    assert again.generation() == generation  # the same number, another archive
+    lexical = LexicalIndex(again)
+    assert lexical.folder != old.folder and lexical.rebuild()
+    assert found(lexical.snapshot, "harbour reopened ships") == ["harbour"]
+    assert found(lexical.snapshot, "dockers strike") == []
