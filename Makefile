@@ -17,9 +17,20 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# The local answer-checking model: llama.cpp compiles once per machine (pip caches the wheel).
+# The local answer-checking model: llama.cpp compiles once per machine, tuned to its CPU but
+# without the AMX kernels (they crash where the CPU reports AMX); the wheel is kept in the user's
+# cache under a key of the CPU's flags and the build's, so another CPU builds its own.
+LLAMA_VERSION := 0.3.36
+LLAMA_CFLAGS  := -mno-amx-tile -mno-amx-int8 -mno-amx-bf16
+LLAMA_CMAKE   := -DGGML_NATIVE=ON
+LLAMA_WHEELS  := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/assistant/wheels/$(shell (grep -m1 '^flags' /proc/cpuinfo; echo '$(LLAMA_CMAKE) $(LLAMA_CFLAGS)') | sha256sum | cut -c1-16)
+
 $(VENV)/.llm: $(VENV)/.installed
-	CMAKE_ARGS="-DGGML_NATIVE=ON" $(PY) -m pip install -q -e '.[llm]'
+	@ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1 || \
+	  CMAKE_ARGS="$(LLAMA_CMAKE)" CFLAGS="$(LLAMA_CFLAGS)" CXXFLAGS="$(LLAMA_CFLAGS)" \
+	  $(PY) -m pip wheel -q --no-cache-dir --no-deps -w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION)
+	$(PY) -m pip install -q --force-reinstall --no-deps $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
+	$(PY) -m pip install -q -e '.[llm]'
 	touch $@
 
 llm: $(VENV)/.llm

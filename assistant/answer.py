@@ -130,7 +130,6 @@ class Assistant:
         """Load the model and the lexical index now rather than on the first question."""
         self.embedder.embed(["warm up"])
         self.refresh()
-        read_time("What happened on March 4?", date.today())  # dateparser loads its tables once
         self.answerer.warm_up()
 
     def refresh(self) -> bool:

@@ -73,3 +73,92 @@ class ScriptedModel:
         if self.judge is not None:
             return self.judge(prompt)
         return next((p for statement, p in self.beliefs.items() if statement in prompt), self.default)
+
+
+class MemoryIndex:
+    """A store kept in memory, with the behaviour of `ingest.store.Index` that sync and retrieval
+    rely on: chunks written by id with the metadata ingest records, read back by id, by article
+    and nearest to a vector (cosine, filters applied), removed by article, and a generation that
+    `commit` advances. Its lexical side is the real one, built from `scan`."""
+
+    def __init__(self, settings, encoder):
+        from ingest.store import LexicalIndex
+
+        self.settings = settings
+        self.model_name, self.dimension, self.variant = encoder.name, encoder.dimension, encoder.variant
+        self.rows: dict[str, tuple[np.ndarray, str, dict]] = {}
+        self.meta: dict = {"generation": 0}
+        self.collection_id = "memory"
+        self.lexical = LexicalIndex(self)
+
+    @property
+    def chunker(self):
+        return self.meta.get("chunker")
+
+    def generation(self) -> int:
+        return int(self.meta["generation"])
+
+    def count(self) -> int:
+        return len(self.rows)
+
+    def _chunk(self, chunk_id: str):
+        from ingest.store import StoredChunk
+
+        _, text, meta = self.rows[chunk_id]
+        return StoredChunk.from_row(chunk_id, text, meta)
+
+    def scan(self, batch: int = 5000, include_text: bool = True):
+        ids = sorted(self.rows)
+        for i in range(0, len(ids), batch):
+            yield [self._chunk(c) for c in ids[i:i + batch]]
+
+    def chunks(self, ids: list[str]) -> dict:
+        return {i: self._chunk(i) for i in dict.fromkeys(ids) if i in self.rows}
+
+    def articles(self) -> dict:
+        from ingest.store.schema import stored_article
+
+        grouped: dict[str, list[dict]] = {}
+        for _, _, meta in self.rows.values():
+            grouped.setdefault(meta["article_id"], []).append(meta)
+        return {aid: stored_article(aid, metas) for aid, metas in grouped.items()}
+
+    def query(self, vector: np.ndarray, k: int, filters=None) -> list:
+        if k <= 0:
+            return []
+        found = [(self._chunk(cid), float(v @ vector)) for cid, (v, _, _) in self.rows.items()]
+        found = [(c, s) for c, s in found if filters is None or filters.allows(c)]
+        return sorted(found, key=lambda pair: -pair[1])[:k]
+
+    def write(self, article, passages, vectors, hash_, fingerprint, also_sources=(), replaces=True) -> None:
+        from ingest.store.schema import chunk_metadata
+
+        for passage, vector in zip(passages, vectors):
+            meta = chunk_metadata(article, passage, len(passages), hash_, fingerprint, also_sources)
+            self.rows[passage.id] = (np.asarray(vector, dtype=np.float32), passage.text, meta)
+        if replaces:
+            for cid in [c for c, (_, _, m) in self.rows.items() if m["article_id"] == article.id and m["hash"] != hash_]:
+                del self.rows[cid]
+
+    def add_also_source(self, article_id: str, sources: tuple[str, ...]) -> None:
+        for _, _, meta in self.rows.values():
+            if meta["article_id"] == article_id:
+                meta["also_sources"] = "\n".join(sources)
+
+    def remove(self, article_id: str) -> None:
+        for cid in [c for c, (_, _, m) in self.rows.items() if m["article_id"] == article_id]:
+            del self.rows[cid]
+
+    def reopen(self) -> None:
+        pass
+
+    def commit(self, chunker_version: str | None = None) -> None:
+        self.meta["generation"] += 1
+        if chunker_version:
+            self.meta["chunker"] = chunker_version
+        self.lexical.rebuild(self.generation())
+
+    def refresh(self) -> bool:
+        if self.lexical.generation == self.generation():
+            return False
+        return self.lexical.rebuild(self.generation())

@@ -2,7 +2,8 @@
 it asks for the latest report, or for how a story developed.
 
 Patterns only find where a date is spoken of (a preposition or a day or year beside a month
-name, so that "may" and "march" as verbs never become dates); dateparser reads what they find.
+name, so that "may" and "march" as verbs never become dates); dateutil reads what they find, as
+it reads the articles' dates.
 """
 
 from __future__ import annotations
@@ -135,27 +136,38 @@ def explicit_period(question: str, as_of: date) -> Period | None:
 def _parse(text: str, as_of: date) -> tuple[date, date] | None:
     """The first and last day `text` names (a day, a month or a year), the latest such on or
     before `as_of` when the year is not given."""
-    import dateparser
+    from dateutil import parser
 
     text = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text.strip().rstrip("."))
     if re.fullmatch(YEAR, text):
         year = int(text)
         return date(year, 1, 1), date(year, 12, 31)
-    has_day = bool(re.search(r"(^|\D)\d{1,2}(\D|$)", re.sub(YEAR, "", text))) or bool(re.match(r"\d{4}-", text))
+    iso = bool(re.match(r"\d{4}-", text))
+    has_day = bool(re.search(r"(^|\D)\d{1,2}(\D|$)", re.sub(YEAR, "", text))) or iso
     has_year = bool(re.search(YEAR, text))
-    base = datetime.combine(as_of, datetime.min.time())
-    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first",
-                "DATE_ORDER": "YMD" if re.match(r"\d{4}-", text) else "DMY"}
-    found = dateparser.parse(text, languages=["en"], settings=settings)
-    if found is None:
+    default = datetime(as_of.year if has_year else 2000, 1, 1)  # 2000 is a leap year: 29 February reads
+    try:
+        day = parser.parse(text, default=default, dayfirst=not iso).date()
+    except (ValueError, OverflowError):
         return None
-    day = found.date()
-    if not has_year and day > as_of:
-        day = day.replace(year=day.year - 1)
+    if not has_year:
+        day = _latest_by(day, as_of)
     if has_day:
         return day, day
     last = calendar.monthrange(day.year, day.month)[1]
     return day.replace(day=1), day.replace(day=last)
+
+
+def _latest_by(day: date, as_of: date) -> date:
+    """The day and month of `day` in the latest year that puts it on or before `as_of`."""
+    for back in range(9):
+        try:
+            earlier = day.replace(year=as_of.year - back)
+        except ValueError:  # 29 February of a year that has none
+            continue
+        if earlier <= as_of:
+            return earlier
+    return day
 
 
 def _start_of(unit: str, day: date) -> date:

@@ -7,6 +7,8 @@ import pytest
 from assistant.answering import rules
 from assistant.answering.rules import (
     INNER_NAME as NAME,
+)
+from assistant.answering.rules import (
     NUMBER,
     YEAR_OR_DATE,
     answer_type,

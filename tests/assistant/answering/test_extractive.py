@@ -1,0 +1,61 @@
+"""The extractive generator on hand-made passages, with the test kit's word encoder: which
+sentences it quotes, with what support, and what it does with time."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from assistant.answering.extractive import ExtractiveGenerator
+from assistant.retrieval.when import read_time
+from assistant.types import Hit
+from tests.kit import WordEncoder
+
+
+def hit(n: int, passage: str, published: str | None = None) -> Hit:
+    return Hit(id=f"{n}:0", article_id=str(n), title=f"Report {n}", source=f"{n}.txt", url=None,
+               published=published, passage=passage, start=0, end=len(passage), score=1.0)
+
+
+ENCODER = WordEncoder()
+FIRE = [hit(1, "The fire in the hills began on Monday. Firefighters said 2,000 hectares had burned by then.",
+            "2024-08-05"),
+        hit(2, "Local shops stayed open all week. The fire had burned 9,500 hectares by Thursday.", "2024-08-12")]
+
+
+def draft(question: str, hits: list[Hit], as_of: date = date(2024, 8, 16), **kwargs):
+    generator = ExtractiveGenerator(ENCODER, **kwargs)
+    vector = ENCODER.embed([question])[0]
+    return generator.draft(question, question, hits, vector, read_time(question, as_of))
+
+
+def test_the_sentence_that_answers_is_quoted_verbatim_and_supports_the_draft():
+    got = draft("How many hectares had burned by then?", FIRE[:1])
+    best = got.claims[0]
+    assert best.text == "Firefighters said 2,000 hectares had burned by then."
+    assert best.hit is FIRE[0] and best.hit.passage[best.start:best.end] == best.text
+    assert got.support == best.score > 0
+
+
+def test_a_question_about_the_latest_state_quotes_the_newest_report():
+    got = draft("How many hectares have burned so far?", FIRE)
+    assert [c.hit.article_id for c in got.claims] == ["2"] and "9,500" in got.claims[0].text
+
+
+def test_another_reports_other_figure_for_the_same_thing_is_a_disagreement():
+    got = draft("How many hectares burned?", FIRE)
+    figures = {c.text for c in got.claims + got.disagreeing}
+    assert any("2,000 hectares" in t for t in figures) and any("9,500 hectares" in t for t in figures)
+
+
+def test_a_question_whose_name_the_passage_never_mentions_is_less_supported():
+    grounded = draft("How many hectares burned in the hills?", FIRE[:1])
+    elsewhere = draft("How many hectares burned in Portugal?", FIRE[:1])
+    assert elsewhere.support < grounded.support
+
+
+def test_candidates_are_listed_best_first_and_nothing_is_drafted_from_nothing():
+    got = draft("How many hectares burned?", FIRE, candidates=3)
+    assert len(got.candidates) == 3
+    assert [c.score for c in got.candidates] == sorted((c.score for c in got.candidates), reverse=True)
+    empty = draft("How many hectares burned?", [hit(3, "Short.")])
+    assert empty.claims == [] and empty.support == 0.0
