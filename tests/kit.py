@@ -137,7 +137,8 @@ class MemoryIndex:
             meta = chunk_metadata(article, passage, len(passages), hash_, fingerprint, also_sources)
             self.rows[passage.id] = (np.asarray(vector, dtype=np.float32), passage.text, meta)
         if replaces:
-            for cid in [c for c, (_, _, m) in self.rows.items() if m["article_id"] == article.id and m["hash"] != hash_]:
+            older = [c for c, (_, _, m) in self.rows.items() if m["article_id"] == article.id and m["hash"] != hash_]
+            for cid in older:
                 del self.rows[cid]
 
     def add_also_source(self, article_id: str, sources: tuple[str, ...]) -> None:
