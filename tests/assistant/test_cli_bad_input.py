@@ -37,7 +37,7 @@ def run(*args: str, prefix: list[str] | None = None, env: dict | None = None,
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory) -> Path:
+def data_dir(tmp_path_factory) -> Path:
     """The seed article indexed by the real command."""
     root = tmp_path_factory.mktemp("hostile")
     done = run("--data-dir", str(root / "index"), "ingest", str(SEEDS), "--quiet")
@@ -45,8 +45,8 @@ def index(tmp_path_factory) -> Path:
     return root / "index"
 
 
-def test_a_question_with_undecodable_bytes_is_refused_with_a_reason(index):
-    done = subprocess.run([sys.executable.encode(), b"-m", b"assistant.cli", b"--data-dir", str(index).encode(),
+def test_a_question_with_undecodable_bytes_is_refused_with_a_reason(data_dir):
+    done = subprocess.run([sys.executable.encode(), b"-m", b"assistant.cli", b"--data-dir", str(data_dir).encode(),
                            b"ask", b"\xff Niger"], capture_output=True, timeout=300)
     assert done.returncode == 2
     assert b"not valid text" in done.stderr and b"Traceback" not in done.stderr
@@ -93,23 +93,23 @@ def test_a_data_dir_that_is_a_file_is_named(tmp_path):
         assert done.returncode == 2 and f"the data dir {file} is a file" in done.stderr
 
 
-def test_an_encoder_that_cannot_run_as_asked_is_named_with_what_to_set(index, tmp_path):
-    asked = run("--data-dir", str(index), "ask", SOLDIERS,
+def test_an_encoder_that_cannot_run_as_asked_is_named_with_what_to_set(data_dir, tmp_path):
+    asked = run("--data-dir", str(data_dir), "ask", SOLDIERS,
                 env={"ASSISTANT_EMBED_BACKEND": "torch", "ASSISTANT_EMBED_VARIANT": "int8"})
     assert asked.returncode == 2 and "runs on ONNX Runtime; set ASSISTANT_EMBED_BACKEND=onnx" in asked.stderr
     # by default the question is embedded as the index was built (int8 on a host without native
     # bf16, else full); the other variant, asked for by name, is refused, not compared with it
-    built = recorded_variant(load_settings(data_dir=index, chroma_host=None))
+    built = recorded_variant(load_settings(data_dir=data_dir, chroma_host=None))
     assert built == ("full" if cpu_has_bf16() else "int8")
     other = "full" if built == "int8" else "int8"
-    asked = run("--data-dir", str(index), "ask", SOLDIERS, env={"ASSISTANT_EMBED_VARIANT": other})
+    asked = run("--data-dir", str(data_dir), "ask", SOLDIERS, env={"ASSISTANT_EMBED_VARIANT": other})
     assert asked.returncode == 2 and f"{built} variant), not" in asked.stderr
     assert f"{other} variant); set" in asked.stderr and "ASSISTANT_EMBED_VARIANT" in asked.stderr
 
 
-def test_a_read_only_index_still_answers_and_refuses_ingest(index, tmp_path):
+def test_a_read_only_index_still_answers_and_refuses_ingest(data_dir, tmp_path):
     copy = tmp_path / "readonly"
-    shutil.copytree(index, copy)
+    shutil.copytree(data_dir, copy)
     for folder, _, files in os.walk(copy):
         os.chmod(folder, 0o555)
         for f in files:

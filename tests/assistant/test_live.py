@@ -30,7 +30,7 @@ SEED_QUESTIONS = [("How many French soldiers are deployed in Niger?", "1,500"),
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory, embedder):
+def towns(tmp_path_factory, embedder):
     """The seed article and 150 made-up ones (about 450 chunks), indexed once for the module."""
     root = tmp_path_factory.mktemp("live")
     shutil.copytree(SEEDS, root / "articles")
@@ -41,8 +41,8 @@ def archive(tmp_path_factory, embedder):
     return root, facts
 
 
-def fresh_copy(archive, tmp_path: Path) -> Path:
-    shutil.copytree(archive[0] / "index", tmp_path / "index")
+def fresh_copy(towns, tmp_path: Path) -> Path:
+    shutil.copytree(towns[0] / "index", tmp_path / "index")
     return tmp_path / "index"
 
 
@@ -83,9 +83,9 @@ def chroma_server(tmp_path):
 
 
 @pytest.mark.parametrize("store", ["embedded", "server"])
-def test_a_running_assistant_answers_from_articles_another_process_ingested(archive, tmp_path, embedder,
+def test_a_running_assistant_answers_from_articles_another_process_ingested(towns, tmp_path, embedder,
                                                                             chroma_server, store):
-    index = fresh_copy(archive, tmp_path)
+    index = fresh_copy(towns, tmp_path)
     settings = load_settings(data_dir=index, chroma_host=None, refresh_seconds=0.5)
     env = {"ASSISTANT_DATA_DIR": str(index)}
     if store == "server":  # the server serves the same index files
@@ -94,7 +94,7 @@ def test_a_running_assistant_answers_from_articles_another_process_ingested(arch
         env = {"CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(port)}
     assistant = Assistant(settings, embedder=embedder)
     assistant.warm_up()
-    old = archive[1][7]
+    old = towns[1][7]
     assert answered_within(assistant, old.question, old.answer, 0) is not None
     late = write_archive(tmp_path / "late", 3, seed=99, prefix="late")
     assert assistant.answer(late[0].question).abstained  # not in the archive yet
@@ -109,8 +109,8 @@ def test_a_running_assistant_answers_from_articles_another_process_ingested(arch
     assert hits[0].article_id.startswith("late-99-0001")  # dense and lexical alike hold it
 
 
-def test_a_question_asked_during_a_rebuild_is_answered_from_the_last_snapshot(archive, tmp_path, embedder):
-    settings = load_settings(data_dir=fresh_copy(archive, tmp_path), chroma_host=None, refresh_seconds=0)
+def test_a_question_asked_during_a_rebuild_is_answered_from_the_last_snapshot(towns, tmp_path, embedder):
+    settings = load_settings(data_dir=fresh_copy(towns, tmp_path), chroma_host=None, refresh_seconds=0)
     assistant = Assistant(settings, embedder=embedder)
     assistant.warm_up()
     before = assistant.retriever.lexical.snapshot
@@ -125,8 +125,8 @@ def test_a_question_asked_during_a_rebuild_is_answered_from_the_last_snapshot(ar
 
 
 @pytest.fixture
-def web_chat(archive, tmp_path):
-    index = fresh_copy(archive, tmp_path)
+def web_chat(towns, tmp_path):
+    index = fresh_copy(towns, tmp_path)
     port = free_port()
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(index), "ASSISTANT_REFRESH_SECONDS": "1",
            "GRADIO_ANALYTICS_ENABLED": "False"}
@@ -141,9 +141,9 @@ def web_chat(archive, tmp_path):
     proc.wait(timeout=30)
 
 
-def test_twenty_clients_ask_while_another_process_ingests(archive, tmp_path, web_chat):
+def test_twenty_clients_ask_while_another_process_ingests(towns, tmp_path, web_chat):
     url, index, log = web_chat
-    facts = archive[1]
+    facts = towns[1]
     questions = [(f.question, f.answer) for f in facts[:7]] + SEED_QUESTIONS
     late = write_archive(tmp_path / "late", 20, seed=42, prefix="late")
     ingesting = subprocess.Popen([sys.executable, "-m", "assistant.cli", "--data-dir", str(index), "ingest",
@@ -206,11 +206,11 @@ def test_gradio_keeps_uploads_in_a_folder_of_its_own_and_forgets_them_once_read(
     assert not upload.exists() and elsewhere.exists()
 
 
-def test_two_web_chats_on_one_chroma_server_serve_the_same_growing_archive(archive, tmp_path, chroma_server):
+def test_two_web_chats_on_one_chroma_server_serve_the_same_growing_archive(towns, tmp_path, chroma_server):
     """The way past one process: several `assistant serve` against one `chroma run`."""
     from assistant.measure.load import ask
 
-    port = chroma_server(fresh_copy(archive, tmp_path))
+    port = chroma_server(fresh_copy(towns, tmp_path))
     env = {**os.environ, "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(port), "ASSISTANT_REFRESH_SECONDS": "1",
            "GRADIO_ANALYTICS_ENABLED": "False"}
     chats = []
@@ -236,7 +236,7 @@ def test_two_web_chats_on_one_chroma_server_serve_the_same_growing_archive(archi
                     text = ask(http, chat.url, late[0].question)["text"]
                     time.sleep(0.5)
                 assert late[0].answer in text, f"{chat.url}: {text}"
-                old = archive[1][3]
+                old = towns[1][3]
                 assert old.answer in ask(http, chat.url, old.question)["text"]
     finally:
         for chat in chats:

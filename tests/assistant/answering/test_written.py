@@ -149,7 +149,7 @@ def test_a_server_that_is_down_is_named():
 
 
 @pytest.fixture(scope="module")
-def index(tmp_path_factory, embedder):
+def seeded(tmp_path_factory, embedder):
     settings = load_settings(data_dir=tmp_path_factory.mktemp("written") / "index", chroma_host=None,
                              answerer="written", llm="local")
     ingest([SEEDS], settings, embedder=embedder)
@@ -163,15 +163,15 @@ def written_assistant(settings, embedder, model) -> Assistant:
 
 
 @pytest.mark.integration
-def test_a_written_answer_streams_only_checked_sentences_citing_their_evidence(index, embedder):
-    probe = written_assistant(index, embedder, ScriptedModel("The documents don't say."))
+def test_a_written_answer_streams_only_checked_sentences_citing_their_evidence(seeded, embedder):
+    probe = written_assistant(seeded, embedder, ScriptedModel("The documents don't say."))
     question = "How many French soldiers are deployed in Niger?"
     list(probe.stream(question))
     evidence_prompt = probe.model.prompts[0]
     n = next(line[1] for line in evidence_prompt.splitlines() if "1,500 French soldiers" in line)
     reply = (f"Some 1,500 French soldiers are deployed in Niger [{n}]. "
              f"There are 9,000 of them [{n}]. They are on three bases [{n}].")
-    assistant = written_assistant(index, embedder, ScriptedModel(reply))
+    assistant = written_assistant(seeded, embedder, ScriptedModel(reply))
     parts = list(assistant.stream(question))
     final = parts[-1]
     assert [p.text for p in parts[:2]] == ["Some 1,500 French soldiers are deployed in Niger. [1]",
@@ -185,31 +185,31 @@ def test_a_written_answer_streams_only_checked_sentences_citing_their_evidence(i
 
 
 @pytest.mark.integration
-def test_nothing_kept_falls_back_to_the_quote_and_a_model_that_finds_nothing_lowers_its_support(index, embedder):
+def test_nothing_kept_falls_back_to_the_quote_and_a_model_that_finds_nothing_lowers_its_support(seeded, embedder):
     question = "How many French soldiers are deployed in Niger?"
-    fallback = written_assistant(index, embedder, ScriptedModel("Some 2,000 soldiers are there [1].")).answer(question)
+    fallback = written_assistant(seeded, embedder, ScriptedModel("Some 2,000 soldiers are there [1].")).answer(question)
     assert fallback.mode == "written, fell back to quotes" and "1,500" in fallback.citations[0].quote
-    nothing = written_assistant(index, embedder, ScriptedModel("The documents don't say.")).answer(question)
+    nothing = written_assistant(seeded, embedder, ScriptedModel("The documents don't say.")).answer(question)
     assert nothing.mode == "written, fell back to quotes" and "1,500" in nothing.citations[0].quote
     assert nothing.support == pytest.approx(fallback.support * MODEL_DOUBT)
-    strict = index.model_copy(update={"abstain_threshold": fallback.support * 0.9})
+    strict = seeded.model_copy(update={"abstain_threshold": fallback.support * 0.9})
     doubted = written_assistant(strict, embedder, ScriptedModel("The documents don't say.")).answer(question)
     assert doubted.abstained and doubted.citations == []
-    off_topic = written_assistant(index, embedder, ScriptedModel("France won [1]."))
+    off_topic = written_assistant(seeded, embedder, ScriptedModel("France won [1]."))
     assert off_topic.answer("Who won the 2022 football World Cup?").abstained
     assert off_topic.model.prompts == []  # too little support: the model is never asked
 
 
 @pytest.mark.integration
-def test_a_langchain_chat_model_writes_and_judges_written_answers(index, embedder):
+def test_a_langchain_chat_model_writes_and_judges_written_answers(seeded, embedder):
     from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
     question = "How many French soldiers are deployed in Niger?"
     said = "Some 1,500 French soldiers are deployed in Niger."
-    kept = Assistant(index, embedder=embedder, model=FakeListChatModel(responses=[said, "Yes."])).answer(question)
+    kept = Assistant(seeded, embedder=embedder, model=FakeListChatModel(responses=[said, "Yes."])).answer(question)
     assert kept.mode == "written" and kept.model == "FakeListChatModel" and kept.text == f"{said} [1]"
     assert "1,500 French soldiers" in kept.citations[0].quote
-    vetoed = Assistant(index, embedder=embedder, model=FakeListChatModel(responses=[said, "No"])).answer(question)
+    vetoed = Assistant(seeded, embedder=embedder, model=FakeListChatModel(responses=[said, "No"])).answer(question)
     assert vetoed.mode == "written, fell back to quotes" and "the evidence does not state it" in vetoed.dropped[0]
 
 

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.answering import CheckedGenerator, Claim, Draft
 from assistant.models import LLMError, LocalModel, OpenAIModel, default_model_path
 from assistant.models.base import yes_share
 from assistant.prompts import render
@@ -26,127 +25,10 @@ HITS = [Hit(id="a:0", article_id="a", title="France in Niger", source="a.txt", u
             passage=QUOTE, start=0, end=len(QUOTE), score=1.0)]
 
 
-class FixedDraft:
-    def __init__(self, support):
-        self.support = support
-
-    def draft(self, question, query, hits, vector, time=None):
-        return Draft([Claim(QUOTE, HITS[0], 0, len(QUOTE), self.support)], self.support)
-
-
-class RecordingModel:
-    name = "recording"
-
-    def __init__(self, yes: float):
-        self.yes, self.prompts = yes, []
-
-    def yes_probability(self, prompt: str) -> float:
-        self.prompts.append(prompt)
-        return self.yes
-
-
 def test_yes_share_reads_yes_and_no_tokens_only():
     assert yes_share({"Yes": 0.6, " no": 0.2, "Maybe": 0.2}) == pytest.approx(0.75)
     assert yes_share({"Perhaps": 1.0}) == 0.5
     assert yes_share({"No": 1.0}) == 0.0
-
-
-def test_checked_support_mixes_the_extractive_score_with_the_models_yes():
-    model = RecordingModel(0.9)
-    draft = CheckedGenerator(FixedDraft(0.5), model, weight=0.5, threshold=0.6).draft(
-        "How many soldiers?", "How many soldiers?", HITS, np.zeros(3))
-    assert draft.support == pytest.approx(0.7)
-    assert draft.claims[0].text == QUOTE  # the model judges; it never rewrites the quote
-    (prompt,) = model.prompts
-    assert QUOTE in prompt and "How many soldiers?" in prompt and "France in Niger" in prompt
-
-
-def test_quotes_too_weak_to_pass_are_not_shown_to_the_model():
-    model = RecordingModel(1.0)
-    draft = CheckedGenerator(FixedDraft(0.1), model, weight=0.5, threshold=0.6).draft("q?", "q?", HITS, np.zeros(3))
-    assert model.prompts == [] and draft.support == pytest.approx(0.05)
-
-
-OTHER = "Niger's junta asked France to leave."
-TWO = [Hit(id="a:0", article_id="a", title="France in Niger", source="a.txt", url=None, published=None,
-           passage=f"{OTHER} {QUOTE}", start=0, end=len(OTHER) + 1 + len(QUOTE), score=1.0)]
-
-
-class TwoCandidates:
-    """The extractive answerer ranks the off-target sentence first."""
-
-    def draft(self, question, query, hits, vector, time=None):
-        wrong = Claim(OTHER, TWO[0], 0, len(OTHER), 0.6)
-        right = Claim(QUOTE, TWO[0], len(OTHER) + 1, len(OTHER) + 1 + len(QUOTE), 0.5)
-        return Draft([wrong], 0.6, [wrong, right])
-
-
-class SentenceJudge:
-    """Says Yes to prompts quoting one sentence, No to any other, and records what it read."""
-
-    name = "judge"
-
-    def __init__(self, believes: str, yes: float = 0.9, no: float = 0.1):
-        self.believes, self.yes, self.no, self.prompts = believes, yes, no, []
-
-    def yes_probability(self, prompt: str) -> float:
-        self.prompts.append(prompt)
-        return self.yes if self.believes in prompt else self.no
-
-
-def test_each_candidate_is_judged_alone_and_the_believed_one_is_quoted():
-    model = SentenceJudge(QUOTE)
-    draft = CheckedGenerator(TwoCandidates(), model, weight=0.5, threshold=0.6).draft(
-        "How many soldiers?", "How many soldiers?", TWO, np.zeros(3))
-    assert [c.text for c in draft.claims] == [QUOTE]  # 0.7 against 0.35: no runner-up
-    assert draft.support == pytest.approx(0.7)
-    assert len(model.prompts) == 2 and all((QUOTE in p) != (OTHER in p) for p in model.prompts)
-
-
-def test_a_nearly_as_well_supported_runner_up_is_quoted_too():
-    model = SentenceJudge(QUOTE, yes=0.7, no=0.55)
-    draft = CheckedGenerator(TwoCandidates(), model, weight=0.5, threshold=0.0).draft(
-        "How many soldiers?", "How many soldiers?", TWO, np.zeros(3))
-    assert [c.text for c in draft.claims] == [QUOTE, OTHER]  # 0.6 and 0.575
-    assert draft.support == pytest.approx(0.6)
-
-
-class PairDraft:
-    """The extractive answer quotes both sentences; neither alone states the answer."""
-
-    def draft(self, question, query, hits, vector, time=None):
-        first = Claim(OTHER, TWO[0], 0, len(OTHER), 0.6)
-        second = Claim(QUOTE, TWO[0], len(OTHER) + 1, len(OTHER) + 1 + len(QUOTE), 0.55)
-        return Draft([first, second], 0.6, [first, second])
-
-
-class PairJudge(SentenceJudge):
-    def yes_probability(self, prompt: str) -> float:
-        self.prompts.append(prompt)
-        return self.yes if OTHER in prompt and QUOTE in prompt else self.no
-
-
-def test_the_extractive_pair_read_together_is_quoted_when_only_together_they_answer():
-    model = PairJudge(QUOTE)
-    draft = CheckedGenerator(PairDraft(), model, weight=0.5, threshold=0.6).draft(
-        "How many soldiers?", "How many soldiers?", TWO, np.zeros(3))
-    assert [c.text for c in draft.claims] == [OTHER, QUOTE]
-    assert draft.support == pytest.approx(0.75)  # 0.5 x 0.6 + 0.5 x 0.9; each alone 0.35 or less
-    assert len(model.prompts) == 3 and f"{OTHER} {QUOTE}" in model.prompts[-1]
-
-
-class AloneJudge(SentenceJudge):
-    def yes_probability(self, prompt: str) -> float:
-        self.prompts.append(prompt)
-        return self.yes if QUOTE in prompt and OTHER not in prompt else self.no
-
-
-def test_a_sentence_believed_alone_beats_the_pair_it_is_part_of():
-    model = AloneJudge(QUOTE)
-    draft = CheckedGenerator(PairDraft(), model, weight=0.5, threshold=0.0).draft(
-        "How many soldiers?", "How many soldiers?", TWO, np.zeros(3))
-    assert [c.text for c in draft.claims] == [QUOTE]  # 0.725 against the pair's 0.35
-    assert draft.support == pytest.approx(0.725)
 
 
 class Canned(BaseHTTPRequestHandler):
@@ -286,57 +168,3 @@ def test_an_openai_compatible_server_gives_the_local_models_judgement(checked, t
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-
-
-class ScriptedJudge:
-    """A fixed P(Yes) for each evidence text, whatever else the prompt holds; records what it read."""
-
-    name = "scripted"
-
-    def __init__(self, beliefs: dict[str, float]):
-        self.beliefs, self.asked = beliefs, []
-
-    def yes_probability(self, prompt: str) -> float:
-        evidence = next(e for e in sorted(self.beliefs, key=len, reverse=True) if e in prompt)
-        self.asked.append(evidence)
-        return self.beliefs[evidence]
-
-
-def test_skipping_hopeless_prompts_never_changes_the_answer():
-    """Against every support computed in full: the same quotes and support, fewer prompts."""
-    rng = np.random.default_rng(7)
-    sentences = [f"Sentence number {i} about the French soldiers." for i in range(4)]
-    passage = " ".join(sentences)
-    hits = [Hit(id="a:0", article_id="a", title="t", source="a.txt", url=None, published=None,
-                passage=passage, start=0, end=len(passage), score=1.0)]
-    spans = [(passage.index(t), passage.index(t) + len(t)) for t in sentences]
-    saved = 0
-    for _ in range(300):
-        scores = sorted(rng.uniform(0.1, 0.95, 4), reverse=True)
-        candidates = [Claim(t, hits[0], s, e, float(x)) for t, (s, e), x in zip(sentences, spans, scores)]
-        pair = candidates[:2]
-        beliefs = {t: float(rng.choice([rng.uniform(0, 1), 0.99, 0.01])) for t in sentences}
-        beliefs[" ".join(sentences[:2])] = float(rng.uniform(0, 1))
-        threshold, w = float(rng.uniform(0.3, 0.7)), 0.6
-
-        class Fixed:
-            def draft(self, *args):
-                return Draft(pair, scores[0], candidates)
-
-        judge = ScriptedJudge(beliefs)
-        got = CheckedGenerator(Fixed(), judge, weight=w, threshold=threshold).draft("q?", "q?", hits, np.zeros(3))
-        # In full: the model asked about everything that could reach the threshold.
-        def supported(score, evidence):
-            asked = (1 - w) * score + w >= threshold
-            return (1 - w) * score + w * (beliefs[evidence] if asked else 0.0)
-
-        full = sorted(((supported(x, t), t) for t, x in zip(sentences, scores)), reverse=True)
-        best = full[0][0]
-        want = [t for s, t in full[:2] if s >= best - 0.08]
-        together = supported(scores[0], " ".join(sentences[:2]))
-        if together > best:
-            want, best = sentences[:2], together
-        if best >= threshold:  # below it the answer is abstained on whatever was quoted
-            assert [c.text for c in got.claims] == want and got.support == pytest.approx(best)
-        saved += 5 - len(judge.asked)
-    assert saved > 0

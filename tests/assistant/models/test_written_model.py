@@ -29,7 +29,7 @@ FACTS = {
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory, embedder):
+def written_settings(tmp_path_factory, embedder):
     folder = tmp_path_factory.mktemp("written-archive")
     (folder / SEED_FILE.name).write_text(SEED_FILE.read_text())
     (folder / "planted.txt").write_text(PLANTED)
@@ -40,8 +40,8 @@ def archive(tmp_path_factory, embedder):
 
 
 @pytest.fixture(scope="module")
-def local(archive, embedder):
-    return Assistant(archive, embedder=embedder)
+def local(written_settings, embedder):
+    return Assistant(written_settings, embedder=embedder)
 
 
 def assert_written_and_cited(answer, said: list[str], held: list[str]) -> None:
@@ -73,7 +73,7 @@ def test_planted_orders_are_not_obeyed(local):
     assert all(c.article_id != "planted.txt" for c in answer.citations)
 
 
-def test_the_same_model_behind_an_openai_compatible_server_writes_checked_answers(archive, embedder, tmp_path):
+def test_the_same_model_behind_an_openai_compatible_server_writes_checked_answers(written_settings, embedder, tmp_path):
     port, log = free_port(), tmp_path / "server.log"
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model",
@@ -82,7 +82,7 @@ def test_the_same_model_behind_an_openai_compatible_server_writes_checked_answer
                                 stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, proc, 120, log)
-        settings = archive.model_copy(update={"llm": "openai", "llm_url": f"http://127.0.0.1:{port}/v1",
+        settings = written_settings.model_copy(update={"llm": "openai", "llm_url": f"http://127.0.0.1:{port}/v1",
                                               "llm_model": "qwen", "llm_timeout": 120})
         remote = Assistant(settings, embedder=embedder)
         question = "How many French soldiers are deployed in Niger?"

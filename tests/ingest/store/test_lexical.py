@@ -23,7 +23,7 @@ WEEK = [
 
 
 @pytest.fixture
-def archive(tmp_path, settings):
+def week_folder(tmp_path, settings):
     folder = tmp_path / "articles"
     folder.mkdir()
     for name, day, title, text in WEEK:
@@ -37,7 +37,7 @@ def found(snapshot: LexicalSnapshot, query: str) -> list[str]:
     return [article.removesuffix(".md") for _, _, article in snapshot.search(query, 5, Filters())]
 
 
-def test_a_built_snapshot_is_saved_and_another_reader_loads_it_without_building(archive, settings, monkeypatch):
+def test_a_built_snapshot_is_saved_and_another_reader_loads_it_without_building(week_folder, settings, monkeypatch):
     index = Index(settings, WordEncoder())
     first = LexicalIndex(index)
     assert first.rebuild()
@@ -60,15 +60,15 @@ def test_a_built_snapshot_is_saved_and_another_reader_loads_it_without_building(
     assert [article for _, _, article in scored] == ["fire.md"]
 
 
-def test_a_new_generation_is_saved_beside_the_last_and_older_ones_are_removed(archive, settings):
+def test_a_new_generation_is_saved_beside_the_last_and_older_ones_are_removed(week_folder, settings):
     index = Index(settings, WordEncoder())
     lexical = LexicalIndex(index)
     lexical.rebuild()
     generations = []
     for n in range(3):
-        (archive / f"late{n}.md").write_text(f"---\ntitle: Late {n}\npublished: 2024-09-0{n + 1}\n---\n"
+        (week_folder / f"late{n}.md").write_text(f"---\ntitle: Late {n}\npublished: 2024-09-0{n + 1}\n---\n"
                                               f"The harbour reopened to {n + 10} ships on Monday.\n")
-        ingest([archive], settings, embedder=WordEncoder())
+        ingest([week_folder], settings, embedder=WordEncoder())
         assert lexical.rebuild()
         generations.append(index.generation())
         assert "late%d" % n in found(lexical.snapshot, f"harbour reopened {n + 10} ships")
@@ -76,7 +76,7 @@ def test_a_new_generation_is_saved_beside_the_last_and_older_ones_are_removed(ar
     assert kept == [f"g{g}" for g in sorted(generations[-LexicalIndex.KEEP:])]
 
 
-def test_a_damaged_saved_snapshot_is_built_again(archive, settings):
+def test_a_damaged_saved_snapshot_is_built_again(week_folder, settings):
     index = Index(settings, WordEncoder())
     LexicalIndex(index).rebuild()
     folder = LexicalIndex(index).folder / f"g{index.generation()}"
@@ -100,7 +100,7 @@ print(lexical.snapshot.search("dockers strike", 5, Filters())[0][2])
 """
 
 
-def test_a_read_only_data_dir_is_searched_without_saving(archive, settings, tmp_path):
+def test_a_read_only_data_dir_is_searched_without_saving(week_folder, settings, tmp_path):
     copy = tmp_path / "readonly"
     shutil.copytree(settings.data_dir, copy)
     shutil.rmtree(copy / "lexical", ignore_errors=True)
@@ -116,7 +116,7 @@ def test_a_read_only_data_dir_is_searched_without_saving(archive, settings, tmp_
             path.chmod(0o755 if path.is_dir() else 0o644)
 
 
-def test_a_collection_made_again_is_never_given_the_old_ones_snapshot(archive, settings, tmp_path):
+def test_a_collection_made_again_is_never_given_the_old_ones_snapshot(week_folder, settings, tmp_path):
     index = Index(settings, WordEncoder())
     old = LexicalIndex(index)
     old.rebuild()
