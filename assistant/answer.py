@@ -177,7 +177,7 @@ class Assistant:
         hits = self.retriever.search(query, k, filters, vector)
         replying = Replying(question, query, time.as_of.isoformat(), period, answerer.mode,
                             answerer.model.name if answerer.model else "")
-        if not hits and self.index.count() == 0:  # counted only then: a count costs ~5 ms a query
+        if not hits and self.index.count() == 0:  # counted only then: a count is a call to the store
             yield replying.answer(Part(abstained=True), EMPTY_TEXT)
             return
         hits = [h for h in hits if not addresses_the_assistant(h.passage)]  # orders, not news

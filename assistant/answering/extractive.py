@@ -67,7 +67,7 @@ class ExtractiveGenerator:
         texts = [hits[h].passage[s:e] for h, s, e in sentences]
         typed = [has_type(t, wants, question) for t in texts]
         covered = [coverage(q_terms, terms) + TYPED_BONUS * k for terms, k in zip(term_sets(texts), typed)]
-        # Embedding a sentence costs ~4 ms: only the lexically likeliest are embedded.
+        # Embedding costs the most: only the lexically likeliest sentences are embedded.
         shortlist = sorted(range(len(texts)), key=lambda i: (-covered[i], sentences[i][0]))[:SHORTLIST]
         dense = self.embedder.embed([texts[i] for i in shortlist]) @ query_vector
         scored = sorted((ScoredSentence(*sentences[i], sentence_score(float(d), covered[i]), bool(typed[i]))

@@ -11,7 +11,7 @@ from ingest.text import INNER_NAME, NAME, YEAR_OR_FIGURE, content_words, mention
 # --- a sentence's score -----------------------------------------------------------------------
 DENSE_WEIGHT = 0.6  # share of embedding similarity in a sentence's score; the rest is term coverage
 TYPED_BONUS = 0.1  # added to coverage when a sentence holds the kind of thing asked (number, date, name)
-SHORTLIST = 8  # sentences embedded per question: the lexically likeliest (each costs ~4 ms)
+SHORTLIST = 8  # sentences embedded per question: the lexically likeliest
 MIN_SENTENCE_CHARS = 12  # shorter "sentences" (datelines, bylines) are never quoted
 
 

@@ -25,9 +25,7 @@ class OnnxEncoder(Tokens):
 
     A call made alone runs on every core. A call made while another is running (the web chat
     answers two questions at once) runs on one core, in a second session of the same export
-    (same vectors): two calls that each spread over every core wait on each other's threads.
-    On 2 cores, two threads each embedding a question and 8 sentences 20 times took 4.48 s
-    with one session, 3.28 s with the second one-core session; alone, 4.07 s and 3.96 s."""
+    (same vectors): two calls that each spread over every core wait on each other's threads."""
 
     backend, precision = "onnx", "fp32"
 
