@@ -88,6 +88,7 @@ class Assistant:
         the answerer the settings name."""
         self.settings = settings or load_settings()
         self._answerer = answerer
+        self._answerers: dict[str, Answerer] = {}
         self._embedder = embedder
         self._model = as_chat_model(model) if model is not None else None
 
@@ -117,14 +118,37 @@ class Assistant:
         """The language model that checks or writes answers (None for extractive answers)."""
         if self._model is not None or self.settings.answering.mode == "extractive":
             return self._model
-        return model_from_settings(self.settings.language_model)
+        return self.language_model
+
+    @cached_property
+    def language_model(self):
+        """The language model checked and written answers use, loaded on first use."""
+        return self._model or model_from_settings(self.settings.language_model)
 
     @cached_property
     def answerer(self) -> Answerer:
         if self._answerer is not None:
             return self._answerer
-        answering = self.settings.answering
-        return answerer_for(answering, self.embedder, self.model if answering.mode != "extractive" else None)
+        return self.answerer_for(self.settings.answering.mode)
+
+    @property
+    def modes(self) -> list[str]:
+        """The ways this assistant can answer: its own first, then quotes alone, and checked and
+        written answers when a language model is configured."""
+        ways = [self.answerer.mode, "extractive"]
+        if self._model is not None or self.settings.llm in ("local", "openai"):
+            ways += ["checked", "written"]
+        return list(dict.fromkeys(ways))
+
+    def answerer_for(self, mode: str) -> Answerer:
+        """The answerer of one way of answering (built once, sharing the model and the store)."""
+        if mode not in self._answerers:
+            if self._answerer is not None and mode == self._answerer.mode:
+                return self._answerer
+            answering = self.settings.model_copy(update={"answerer": mode}).answering
+            model = self.language_model if mode != "extractive" else None
+            self._answerers[mode] = answerer_for(answering, self.embedder, model)
+        return self._answerers[mode]
 
     def warm_up(self) -> None:
         """Load the model and the lexical index now rather than on the first question."""
@@ -153,8 +177,9 @@ class Assistant:
 
     def stream(self, question: str, history: list[tuple[str, str]] | None = None, *,
                since: str | None = None, until: str | None = None, articles: tuple[str, ...] = (),
-               k: int = 8, as_of: str | date | None = None) -> Iterator[Answer]:
-        """Yields the answer as it grows; the last one is complete.
+               k: int = 8, as_of: str | date | None = None, mode: str | None = None) -> Iterator[Answer]:
+        """Yields the answer as it grows; the last one is complete. `mode` answers another way
+        than the settings' (one of `modes`).
 
         A written answer grows one sentence at a time, each yielded as soon as it has passed its
         check (so the first arrives while the model still writes the rest). A quoted answer's
@@ -170,7 +195,7 @@ class Assistant:
         since, until = period or (since, until)
         # Dates the filter applies are not words the evidence must hold ("by August 10").
         asked = " ".join(question.replace(time.period.words, " ").split()) if period else question
-        answerer = self.answerer
+        answerer = self.answerer if mode is None else self.answerer_for(mode)
         query = condense_by_model(answerer.model, asked, list(history or []))
         vector = self.embedder.embed([query])[0]
         filters = Filters(since, until, tuple(articles), time.as_of.isoformat())

@@ -141,9 +141,17 @@ def private_gradio_dir() -> Path:
 def cmd_serve(args) -> int:
     if "gradio" not in sys.modules:
         private_gradio_dir()
-    from .web.chat import serve
+    from .web.server import serve
 
     serve(_settings(args), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_mcp(args) -> int:
+    from .answer import Assistant
+    from .web.mcp_server import run_stdio
+
+    run_stdio(Assistant(_settings(args)))
     return 0
 
 
@@ -192,10 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("chat", "a chat in the terminal, with history")
     p.set_defaults(run=cmd_chat)
 
-    p = command("serve", "the web chat")
+    p = command("serve", "the web chat, with the OpenAI-compatible API at /v1 and MCP at /mcp")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.set_defaults(run=cmd_serve)
+
+    p = command("mcp", "the archive as an MCP server on stdin/stdout (for clients that launch a command)")
+    p.set_defaults(run=cmd_mcp)
 
     p = command("eval", "retrieval and answer quality on a data set")
     p.add_argument("dataset", type=Path)

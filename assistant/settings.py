@@ -63,6 +63,8 @@ class WebSettings:
     auth_file: Path | None
     concurrency: int
     upload_max_mb: float
+    api_key: str | None
+    api_queue: int
 
 
 class Settings(IngestSettings):
@@ -151,7 +153,12 @@ class Settings(IngestSettings):
         2.0, description="How often a running assistant looks for articles other processes ingested "
         "(a new lexical index is built aside and swapped in; the embedded store is reopened); 0: never.",
     )
-    ui_concurrency: int = Field(2, description="Questions the web chat answers at once.")
+    ui_concurrency: int = Field(2, description="Questions the web chat (and, apart, the /v1 API) answers at once.")
+    api_key: str | None = Field(
+        None, description="Keys the OpenAI-compatible API (/v1) and MCP (/mcp) ask for as 'Authorization: "
+        "Bearer <key>' (comma-separated). Unset: no key, unless the web chat has a login, which then closes them."
+    )
+    api_queue: int = Field(64, ge=0, description="API requests that may wait for an answer; beyond them, 429.")
     upload_max_mb: float = Field(20.0, description="Largest file the web chat accepts.")
     ingest_nice: int = Field(
         10, ge=0, le=19, description="How far `assistant ingest` lowers its CPU priority (nice), so "
@@ -175,7 +182,8 @@ class Settings(IngestSettings):
 
     @property
     def web(self) -> WebSettings:
-        return WebSettings(self.auth, self.auth_file, self.ui_concurrency, self.upload_max_mb)
+        return WebSettings(self.auth, self.auth_file, self.ui_concurrency, self.upload_max_mb, self.api_key,
+                           self.api_queue)
 
     @property
     def answerer_mode(self) -> str:

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -44,3 +48,25 @@ def as_plain_user() -> list[str]:
     if os.geteuid() != 0:
         return []
     return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner"]
+
+
+@contextmanager
+def served(data_dir: Path, log: Path, env: dict | None = None, seconds: float = 180) -> Iterator[str]:
+    """A real `assistant serve` of `data_dir` on a free port of 127.0.0.1, stopped at the end;
+    yields its base URL."""
+    port = free_port()
+    environment = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False",
+                   **(env or {})}
+    environment.pop("CHROMA_HOST", None)
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
+                                env=environment, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_for_port(port, proc, seconds, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()

@@ -115,6 +115,10 @@ class MemoryIndex:
     def chunks(self, ids: list[str]) -> dict:
         return {i: self._chunk(i) for i in dict.fromkeys(ids) if i in self.rows}
 
+    def article_chunks(self, article_id: str) -> list:
+        chunks = [self._chunk(c) for c, (_, _, m) in self.rows.items() if m["article_id"] == article_id]
+        return sorted(chunks, key=lambda c: c.chunk)
+
     def articles(self) -> dict:
         from ingest.store.schema import stored_article
 

@@ -14,7 +14,6 @@ from ingest.store import IndexUnavailable
 
 from ..answer import Assistant, QuestionError
 from ..models import LLMError
-from ..settings import Settings
 from ..types import Answer
 from . import library
 from .render import as_markdown, chat_text, escape_markdown, searched_for, sources_panel
@@ -213,31 +212,3 @@ def build(assistant: Assistant) -> gr.Blocks:
         drop.click(app.remove, [doomed], [status, *view], api_visibility="private")
         gr.api(app.api_answer, api_name="answer")
     return demo
-
-
-def read_auth(settings: Settings) -> list[tuple[str, str]] | None:
-    lines = []
-    if settings.auth:
-        lines.append(settings.auth)
-    if settings.auth_file:
-        path = Path(settings.auth_file)
-        if not path.is_file():
-            raise FileNotFoundError(f"login file {path} does not exist; fix ASSISTANT_AUTH_FILE")
-        lines += [ln.strip() for ln in path.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
-    pairs = []
-    for line in lines:
-        user, sep, password = line.partition(":")
-        if not sep or not user or not password:
-            raise ValueError("a login must be written user:password")
-        pairs.append((user, password))
-    return pairs or None
-
-
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    assistant = Assistant(settings)
-    assistant.warm_up()  # the model loads once per process, before the first question
-    demo = build(assistant)
-    demo.queue(default_concurrency_limit=settings.ui_concurrency)
-    demo.launch(server_name=host, server_port=port, share=False, auth=read_auth(settings),
-                max_file_size=f"{int(settings.upload_max_mb)}mb", css=CSS, head=HEAD,
-                footer_links=["api"], show_error=True)  # API callers learn why a call was refused

@@ -323,6 +323,13 @@ class Index:
             got = self.collection.get(ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
         return {i: StoredChunk.from_row(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
 
+    def article_chunks(self, article_id: str) -> list[StoredChunk]:
+        """Every stored chunk of one article, in its order (none when the article is not stored)."""
+        with self._calling():
+            got = self.collection.get(where={"article_id": article_id}, include=["metadatas", "documents"])
+        chunks = [StoredChunk.from_row(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return sorted(chunks, key=lambda c: c.chunk)
+
     def articles(self) -> dict[str, StoredArticle]:
         """What the index holds, per article, from the chunks' metadata."""
         grouped: dict[str, list[dict]] = {}

@@ -1,7 +1,7 @@
 import pytest
 
 from assistant.settings import load_settings
-from assistant.web.chat import read_auth
+from assistant.web.server import read_auth
 
 
 def test_no_login_by_default(monkeypatch):

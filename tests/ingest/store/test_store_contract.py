@@ -42,6 +42,8 @@ def test_what_is_written_is_read_back_whole(store):
     assert store.count() == sum(a.chunks for a in held.values())
     assert sorted(c.id for batch in store.scan() for c in batch) == sorted(
         c for c in ("niger.txt:0", "brest.txt:0"))
+    assert [c.id for c in store.article_chunks("niger.txt")] == ["niger.txt:0"]
+    assert store.article_chunks("gone.txt") == []
 
 
 def test_the_nearest_passage_comes_first_and_filters_bind(store):
