@@ -21,6 +21,7 @@ from ingest.sync import make_chunker, passage_texts
 from ingest.wiring import encoder_for
 
 from ..answer import Assistant
+from ..prompts import data_path
 from ..settings import Settings
 
 
@@ -254,6 +255,40 @@ def bench_load(path: Path, settings: Settings, articles: int = 200, late: int = 
             "new_article_answered_after_s": round(fresh, 1)}
 
 
+def bench_api(path: Path | None, settings: Settings, articles: int = 200, clients: int = 20,
+              per_client: int = 3) -> dict:
+    """`clients` clients streaming chat completions at once through a running server's /v1 with
+    the official OpenAI SDK, while two web chat users ask through its /answer API; the baseline
+    is the same clients asking the web chat's /answer API on their own, in the same run."""
+    from .datasets import write_records
+    from .load import run_api_load, run_load
+
+    source = path or data_path("seeds")
+    found = [a for file, root in discover([source]) for a in load_file(file, root, 10**9).articles][:articles]
+    records = [{"title": a.title, "text": a.text, "url": a.url, "published": a.published} for a in found]
+    with tempfile.TemporaryDirectory(prefix="assistant-api-") as tmp:
+        corpus = write_records(records, Path(tmp) / "articles.jsonl")
+        env = {"ASSISTANT_DATA_DIR": str(Path(tmp) / "index"), "CHROMA_HOST": ""}
+        cli = [sys.executable, "-m", "assistant.cli"]
+        timed_command([*cli, "ingest", str(corpus), "--quiet"], env)
+        titles = [f"What is reported about {r['title'][:120]}?" for r in records if r["title"]]
+        asks = [[titles[(c * per_client + i) % len(titles)] for i in range(per_client)] for c in range(clients)]
+        beside = [[titles[-1 - i] for i in range(min(3, len(titles)))] for _ in range(2)]
+        with _served(cli, env) as url:
+            run_load(url, [asks[0][:1]])  # warm
+            baseline = run_load(url, asks)
+            api, web, firsts = run_api_load(url, asks, beside)
+    first = firsts or [0.0]
+    return {"articles": len(records), "clients": clients, "questions_per_client": per_client,
+            "web_chat_alone": baseline.figures(), "api_streamed": api.figures(),
+            "api_first_content_p50_ms": round(float(np.percentile(first, 50)), 1),
+            "api_first_content_p95_ms": round(float(np.percentile(first, 95)), 1),
+            "web_chat_meanwhile": web.figures(),
+            "api_p95_ratio_vs_web_chat_alone": round(api.figures()["p95_ms"] / max(baseline.figures()["p95_ms"], 1e-9),
+                                                      3),
+            "errors": (api.errors + web.errors)[:5]}
+
+
 class _served:
     """`assistant serve` on a free loopback port for the duration of a `with`."""
 
@@ -304,8 +339,8 @@ def print_table(what: str, result: dict) -> None:
 
 def main(args, settings: Settings) -> int:
     runners = {"ingest": bench_ingest, "query": bench_query, "scale": bench_scale, "peer": bench_peer,
-               "load": bench_load}
-    if args.what != "query" and args.path is None:
+               "load": bench_load, "api": bench_api}
+    if args.what not in ("query", "api") and args.path is None:
         raise FileNotFoundError(f"bench {args.what} needs a PATH of articles or a data set")
     embedder = encoder_for(settings)
     info = machine(embedder)

@@ -77,3 +77,73 @@ def run_load(base_url: str, questions: list[list[str]], timeout: float = 120.0) 
         t.join()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def ask_streamed(client, question: str) -> tuple[float, str, int]:
+    """One streamed chat completion through the OpenAI-compatible API with the official SDK:
+    (ms to the first content, the answer, its annotations)."""
+    started, first, text, notes = time.perf_counter(), None, "", 0
+    for chunk in client.chat.completions.create(model="archive", stream=True,
+                                                messages=[{"role": "user", "content": question}]):
+        if not chunk.choices:
+            continue
+        delta = chunk.choices[0].delta
+        if delta.content:
+            first = first if first is not None else (time.perf_counter() - started) * 1000
+            text += delta.content
+        notes += len((delta.model_extra or {}).get("annotations") or [])
+    return first or 0.0, text, notes
+
+
+def run_api_load(base_url: str, questions: list[list[str]], beside: list[list[str]] | None = None,
+                 timeout: float = 120.0) -> tuple[LoadResult, LoadResult, list[float]]:
+    """One thread per client streaming its questions through /v1 in turn, while `beside` clients
+    ask the web chat's /answer API; returns the API's result, the web chat's, and the API's times
+    to the first content."""
+    from openai import OpenAI
+
+    api, web, firsts = LoadResult(), LoadResult(), []
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def client(mine: list[str]) -> None:
+        sdk = OpenAI(base_url=f"{base_url}/v1", api_key="unused", max_retries=0, timeout=timeout)
+        for question in mine:
+            started = time.perf_counter()
+            try:
+                first, text, _ = ask_streamed(sdk, question)
+            except Exception as exc:  # noqa: BLE001 - every failure is counted and named
+                with lock:
+                    api.errors.append(f"{question}: {type(exc).__name__}: {exc}")
+                continue
+            with lock:
+                api.latencies_ms.append((time.perf_counter() - started) * 1000)
+                firsts.append(first)
+                api.answers.append((question, {"text": text}))
+
+    def chat(mine: list[str]) -> None:
+        with httpx.Client(timeout=timeout) as http:
+            while not done.is_set():
+                for question in mine:
+                    started = time.perf_counter()
+                    try:
+                        ask(http, base_url, question)
+                    except (ApiError, httpx.HTTPError, ValueError, KeyError) as exc:
+                        with lock:
+                            web.errors.append(f"{question}: {exc}")
+                        continue
+                    with lock:
+                        web.latencies_ms.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    chatting = [threading.Thread(target=chat, args=(mine,)) for mine in beside or []]
+    threads = [threading.Thread(target=client, args=(mine,)) for mine in questions]
+    for t in chatting + threads:
+        t.start()
+    for t in threads:
+        t.join()
+    done.set()
+    for t in chatting:
+        t.join()
+    api.seconds = web.seconds = time.perf_counter() - started
+    return api, web, firsts
