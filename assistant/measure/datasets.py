@@ -97,8 +97,16 @@ def load_qa(path: Path) -> Dataset:
     for n, q in enumerate(data["questions"]):
         expect = q.get("expect")
         phrases = [p for group in expect for p in group] if expect else []
-        questions.append(Question(str(q.get("id", n)), q["q"], expect, hit_phrases=phrases))
-    return Dataset(path.stem, [], questions)
+        questions.append(Question(str(q.get("id", n)), q["q"], expect, hit_phrases=phrases,
+                                  asked_on=str(q["as_of"])[:10] if q.get("as_of") else None))
+    name = path.parent.name if path.stem == "qa" else path.stem
+    return Dataset(name, [], questions)
+
+
+def corpus_beside(path: Path) -> Path | None:
+    """The `corpus/` folder beside a qa-format file, which its questions are asked of."""
+    folder = (path if path.is_dir() else path.parent) / "corpus"
+    return folder if folder.is_dir() else None
 
 
 def write_corpus(records: list[dict], folder: Path) -> Path:

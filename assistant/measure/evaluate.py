@@ -18,7 +18,7 @@ from ingest.loaders import load_file
 from ..answer import Assistant
 from ..settings import Settings
 from ..types import Hit
-from .datasets import Dataset, Question, load_dataset, write_corpus
+from .datasets import Dataset, Question, corpus_beside, load_dataset, write_corpus
 
 
 @dataclass
@@ -188,6 +188,10 @@ def metrics(outcomes: list[Outcome], threshold: float) -> dict:
         "abstention_recall": share(sum(o.support < threshold for o in unanswerable), len(unanswerable)),
         "overall_accuracy": share(len(right) + sum(o.support < threshold for o in unanswerable), len(outcomes)),
         "citation_precision": share(cited_right, len(cited)),
+        # over the questions whose answer occurs in the corpus: the answer's text holds it, a cited passage does
+        "scored_answer_accuracy": share(sum(o.answerable and o.support >= threshold and o.correct() for o in scored),
+                                        len(scored)),
+        "scored_cited_fact": share(sum(o.support >= threshold and o.cited_fact() for o in scored), len(scored)),
         "citation_recall": share(sum(o.cited_fact() for o in right), len(right)),
         "latency_p50_ms": round(float(np.percentile([o.latency_ms for o in outcomes], 50)), 1),
         "latency_p95_ms": round(float(np.percentile([o.latency_ms for o in outcomes], 95)), 1),
@@ -228,6 +232,8 @@ def evaluate(path: Path, settings: Settings, fmt: str | None = None, k: int = 10
              corpus: Path | None = None, progress: bool = True, index_dir: Path | None = None,
              as_of: str | None = None, sample: int | None = None) -> Report:
     dataset = load_dataset(path, fmt)
+    if corpus is None and not dataset.records:
+        corpus = corpus_beside(path)
     if sample and sample < len(dataset.questions):
         step = len(dataset.questions) / sample
         dataset.questions = [dataset.questions[int(i * step)] for i in range(sample)]

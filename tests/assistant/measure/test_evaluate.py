@@ -93,3 +93,18 @@ def test_realtimeqa_records_without_text_are_reported_and_questions_keep_their_d
     assert [r["url"] for r in data.records] == ["https://ex.com/a"]
     assert data.skipped == ["20240105_gcs.jsonl: search result https://ex.com/b has no text"]
     assert data.questions[0].asked_on == "2024-01-05" and data.questions[0].hit_phrases == ["23 volunteers"]
+
+
+def test_a_qa_file_asks_each_question_on_its_day_of_the_corpus_beside_it(tmp_path):
+    import json
+
+    from assistant.measure.datasets import corpus_beside, load_dataset
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "qa.json").write_text(json.dumps({"questions": [
+        {"q": "How many hectares had burned?", "expect": [["9,500"]], "as_of": "2024-08-16"},
+        {"q": "How many firefighters died?", "expect": None}]}))
+    dataset = load_dataset(tmp_path / "qa.json")
+    assert dataset.name == tmp_path.name and [q.asked_on for q in dataset.questions] == ["2024-08-16", None]
+    assert corpus_beside(tmp_path / "qa.json") == tmp_path / "corpus"
+    assert corpus_beside(tmp_path / "corpus") is None
