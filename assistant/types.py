@@ -41,16 +41,21 @@ class Citation:
     n: int
     article_id: str
     title: str
-    source: str  # the URL when the article has one, else the file path
+    source: str  # the URL when the article has one, else its path under the folder it was ingested from
     published: str | None
     passage: str
-    quote: str  # the supporting sentence(s), verbatim from the passage
+    quote: str  # the supporting sentence(s), verbatim from the passage; ones not next to each other joined by " … "
     start: int  # offsets of the passage in the article text
     end: int
-    quote_start: int  # offsets of the quote inside `passage`
+    quote_start: int  # offsets inside `passage` of the first quoted sentence's start and the last one's end
     quote_end: int
     score: float
     also_sources: tuple[str, ...] = ()
+    quotes: tuple[tuple[int, int], ...] = ()  # offsets inside `passage` of each quoted sentence
+
+    def __post_init__(self):
+        if not self.quotes:
+            self.quotes = ((self.quote_start, self.quote_end),)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -72,7 +77,8 @@ class Answer:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Answer":
-        citations = [Citation(**{**c, "also_sources": tuple(c.get("also_sources", ()))})
+        citations = [Citation(**{**c, "also_sources": tuple(c.get("also_sources", ())),
+                                 "quotes": tuple(tuple(q) for q in c.get("quotes", ()))})
                      for c in data.get("citations", [])]
         period = data.get("period")
         return cls(data["text"], citations, data["abstained"], data.get("query", ""),

@@ -23,11 +23,10 @@ def compose(claims: list[Claim], hits: list[Hit], dated: bool = False) -> Parts:
     order = {h.id: i for i, h in enumerate(hits)}
     claims = sorted(claims, key=lambda c: (order.get(c.hit.id, len(order)), c.start))
     numbers: dict[str, int] = {}
-    spans: dict[str, list[int]] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}
     for claim in claims:
         numbers.setdefault(claim.hit.id, len(numbers) + 1)
-        span = spans.setdefault(claim.hit.id, [claim.start, claim.end])
-        span[0], span[1] = min(span[0], claim.start), max(span[1], claim.end)
+        spans.setdefault(claim.hit.id, []).append((claim.start, claim.end))
     passages = {c.hit.id: c.hit for c in claims}
     citations = {h: citation(n, passages[h], spans[h]) for h, n in numbers.items()}
     text, cited = "", []
@@ -62,7 +61,7 @@ def _by_report(claims: list[Claim], opening: str, newest_first: bool) -> Parts:
     for n, h in enumerate(order, 1):
         said = sorted(reports[h], key=lambda c: c.start)
         hit = said[0].hit
-        cited.append(citation(n, hit, [min(c.start for c in said), max(c.end for c in said)]))
+        cited.append(citation(n, hit, [(c.start, c.end) for c in said]))
         when = reported(hit) if hit.published else "In an undated report"
         text += (" " if text else "") + f"{when}: " + " ".join(c.text for c in said) + f" [{n}]"
         yield text, list(cited)
@@ -74,16 +73,45 @@ def reported(hit: Hit) -> str:
     return f"On {day.day} {day:%B %Y}"
 
 
-def citation(n: int, hit: Hit, span: list[int]) -> Citation:
-    """The cited chunk(s) holding the quote, not every chunk merged into the hit."""
-    passage, start, end = hit.narrowed(span[0], span[1])
+def source_label(hit: Hit) -> str:
+    """What a reader is shown as the source: the article's URL, else its path under the folder it
+    was ingested from (never a path of the server's disk: an article known by its full path shows
+    its last folders only)."""
+    if hit.url:
+        return hit.url
+    return _shown(hit.article_id)
+
+
+def citation(n: int, hit: Hit, quoted: list[tuple[int, int]]) -> Citation:
+    """The citation of the sentences quoted from one passage (offsets into `hit.passage`): the
+    cited chunk(s) holding them, not every chunk merged into the hit; each quoted sentence is kept
+    apart (`quotes`), and sentences not next to each other are joined by " … " in `quote`."""
+    quoted = _joined(sorted(set(quoted)), hit.passage)
+    first, last = quoted[0][0], quoted[-1][1]
+    passage, start, end = hit.narrowed(first, last)
     shift = start - hit.start
     return Citation(
-        n=n, article_id=hit.article_id, title=hit.title, source=hit.source,
-        published=hit.published, passage=passage, quote=hit.passage[span[0]:span[1]],
-        start=start, end=end, quote_start=span[0] - shift, quote_end=span[1] - shift,
-        score=round(hit.score, 4), also_sources=hit.also_sources,
+        n=n, article_id=hit.article_id, title=hit.title, source=source_label(hit),
+        published=hit.published, passage=passage, quote=" … ".join(hit.passage[s:e] for s, e in quoted),
+        start=start, end=end, quote_start=first - shift, quote_end=last - shift,
+        score=round(hit.score, 4), also_sources=tuple(_shown(s) for s in hit.also_sources),
+        quotes=tuple((s - shift, e - shift) for s, e in quoted),
     )
+
+
+def _joined(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Spans with only whitespace between them become one: adjacent sentences read as one quote."""
+    out: list[tuple[int, int]] = []
+    for s, e in spans:
+        if out and (s <= out[-1][1] or not text[out[-1][1]:s].strip()):
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+def _shown(source: str) -> str:
+    return "/".join(source.split("/")[-3:]) if source.startswith("/") else source
 
 
 class WrittenText:
@@ -101,7 +129,7 @@ class WrittenText:
             if e not in self.numbers:
                 self.numbers[e] = len(self.numbers) + 1
                 claim = self.evidence[e - 1]
-                self.citations.append(citation(self.numbers[e], claim.hit, [claim.start, claim.end]))
+                self.citations.append(citation(self.numbers[e], claim.hit, [(claim.start, claim.end)]))
         markers = "".join(f"[{self.numbers[e]}]" for e in cites)
         self.text += (" " if self.text else "") + f"{body} {markers}"
         return self.text, list(self.citations)

@@ -45,10 +45,16 @@ def _link(source: str) -> str:
 
 
 def _highlighted(c: Citation) -> str:
-    before = html.escape(c.passage[: c.quote_start])
-    quote = html.escape(c.passage[c.quote_start:c.quote_end])
-    after = html.escape(c.passage[c.quote_end:])
-    return f'{before}<mark class="quote">{quote}</mark>{after}'
+    """The passage with each quoted sentence marked on its own."""
+    out, at = [], 0
+    for start, end in sorted(c.quotes):
+        if start < at:
+            continue
+        out.append(html.escape(c.passage[at:start]))
+        out.append(f'<mark class="quote">{html.escape(c.passage[start:end])}</mark>')
+        at = end
+    out.append(html.escape(c.passage[at:]))
+    return "".join(out)
 
 
 def source_card(c: Citation) -> str:

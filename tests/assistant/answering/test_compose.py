@@ -8,7 +8,8 @@ from assistant.types import Hit
 
 
 def hit(n: int, passage: str, published: str | None = None, article: str | None = None) -> Hit:
-    return Hit(id=f"{article or n}:0", article_id=article or str(n), title=f"Report {n}", source=f"{n}.txt",
+    article = article or f"{n}.txt"
+    return Hit(id=f"{article}:0", article_id=article, title=f"Report {n}", source=f"/srv/news/{n}.txt",
                url=None, published=published, passage=passage, start=100 * n, end=100 * n + len(passage),
                score=1.0 / n)
 
@@ -33,7 +34,18 @@ def test_claims_read_in_their_passages_order_with_one_marker_per_run():
     first = citations[0]
     assert first.quote == "Some 1,500 French soldiers are in Niger. They are on three bases."
     assert first.passage[first.quote_start:first.quote_end] == first.quote
-    assert first.start == ONE.start and first.source == "1.txt"
+    assert first.start == ONE.start and first.source == "1.txt"  # its path under the folder, not the disk's
+
+
+def test_two_quotes_of_one_passage_are_kept_apart_and_an_absolute_id_shows_its_last_folders():
+    far = hit(3, "Some 1,500 French soldiers are in Niger. Talks went on. The junta wants them out.",
+              article="/srv/news/b/3.txt")
+    claims = [claim(far, "Some 1,500 French soldiers are in Niger."), claim(far, "The junta wants them out.")]
+    *_, (text, [cited]) = compose(claims, [far])
+    assert [cited.passage[s:e] for s, e in cited.quotes] == ["Some 1,500 French soldiers are in Niger.",
+                                                             "The junta wants them out."]
+    assert cited.quote == "Some 1,500 French soldiers are in Niger. … The junta wants them out."
+    assert cited.source == "news/b/3.txt" and "/srv" not in cited.source
 
 
 def test_a_latest_answer_opens_with_the_reports_date():

@@ -20,6 +20,15 @@ def test_sources_panel_escapes_everything_and_highlights_the_quote():
     assert 'href="https://ex.com/a?x=&lt;b&gt;"' in html and 'id="src-1"' in html
 
 
+def test_each_quote_of_a_passage_is_highlighted_on_its_own():
+    passage = "One fact. Something between. Another fact."
+    cited = citation(passage=passage, quote="One fact. … Another fact.", quote_start=0, quote_end=len(passage),
+                     quotes=((0, 9), (29, 43)))
+    html = sources_panel(Answer("x [1]", [cited], False, "q", "q"))
+    assert html.count('<mark class="quote">') == 2
+    assert '<mark class="quote">One fact.</mark> Something between. <mark class="quote">Another fact.</mark>' in html
+
+
 def test_abstained_answer_shows_no_sources():
     assert "No sources" in sources_panel(Answer("The documents don't say.", [], True))
 
