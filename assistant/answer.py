@@ -14,19 +14,23 @@ from ingest.store import Index
 from ingest.wiring import encoder_for
 
 from .answering import Answerer, Asked, Part, answerer_for
+from .answering.compose import related_reading
 from .answering.condense import condense_by_model
+from .answering.rules import about, topic_words
 from .answering.sources import addresses_the_assistant
 from .models import as_chat_model
 from .models import from_settings as model_from_settings
 from .retrieval import CrossEncoderReranker, EmbeddingReranker, Filters, Retriever
 from .retrieval.when import TimeSense, as_date, read_time
 from .settings import Settings, load_settings
-from .types import Answer, Hit
+from .types import Answer, Citation, Hit
 
 MAX_QUESTION_CHARS = 2000
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 SURROGATE = re.compile("[\ud800-\udfff]")  # what undecodable bytes become in sys.argv
 ABSTAIN_TEXT = "The documents don't say. Nothing in the archive supports an answer to: {question}"
+RELATED_TEXT = "The articles about {topic} don't say: {question}"
+RELATED = 3  # passages shown as related reading when the articles about a question don't answer it
 EMPTY_TEXT = "The archive is empty: ingest some articles first (`assistant ingest PATH`)."
 
 
@@ -71,10 +75,10 @@ class Replying:
     mode: str
     model: str
 
-    def answer(self, part: Part, text: str | None = None) -> Answer:
+    def answer(self, part: Part, text: str | None = None, related: list[Citation] | None = None) -> Answer:
         return Answer(part.text if text is None else text, list(part.citations), part.abstained, self.query,
                       self.question, part.support, self.as_of, self.period, part.how or self.mode, self.model,
-                      list(part.dropped))
+                      list(part.dropped), list(related or []))
 
 
 class Assistant:
@@ -209,9 +213,20 @@ class Assistant:
         looked_in = f" ({time.period.words})" if period else ""
         for part in answerer.answer(Asked(asked, query, hits, vector, time)):
             if part.abstained:
-                yield replying.answer(part, ABSTAIN_TEXT.format(question=question) + looked_in)
+                yield self._abstention(replying, part, asked, hits, looked_in)
                 return
             yield replying.answer(part)
+
+    def _abstention(self, replying: Replying, part: Part, asked: str, hits: list[Hit], looked_in: str) -> Answer:
+        """Nothing found answers: when articles about the question were found, say so, and show
+        the closest passages as related reading (never as citations)."""
+        near = [h for h in hits if about(replying.query, h.title, h.passage)][:RELATED]
+        topic = topic_words(asked, [f"{h.title} {h.passage}" for h in near])
+        if not near or not topic:
+            return replying.answer(part, ABSTAIN_TEXT.format(question=replying.question) + looked_in)
+        related = [related_reading(n, h) for n, h in enumerate(near, 1)]
+        text = RELATED_TEXT.format(topic=" ".join(topic), question=replying.question) + looked_in
+        return replying.answer(part, text, related)
 
     def _period(self, time: TimeSense) -> tuple[str | None, str | None] | None:
         """The publication dates the question asks about. A date that no article of the archive

@@ -89,6 +89,12 @@ def format_answer(answer: Answer) -> str:
             lines.append(f'    "{c.quote}"')
             for other in c.also_sources:
                 lines.append(f"    also reported at: {other}")
+    if answer.related:
+        lines.append("")
+        lines.append("Related reading (about the question, not an answer to it):")
+        for c in answer.related:
+            when = f", {c.published}" if c.published else ""
+            lines.append(f"- {c.title}{when}: {c.source}")
     return "\n".join(lines)
 
 

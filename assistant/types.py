@@ -74,6 +74,7 @@ class Answer:
     mode: str = "extractive"  # how it was made: extractive, checked, written, or written, fell back to quotes
     model: str = ""  # the language model that checked or wrote it
     dropped: list[str] = field(default_factory=list)  # written sentences the check withheld, and why
+    related: list[Citation] = field(default_factory=list)  # abstained on: the closest passages, as related reading
 
     @classmethod
     def from_dict(cls, data: dict) -> "Answer":
@@ -81,10 +82,13 @@ class Answer:
                                  "quotes": tuple(tuple(q) for q in c.get("quotes", ()))})
                      for c in data.get("citations", [])]
         period = data.get("period")
+        related = [Citation(**{**c, "also_sources": tuple(c.get("also_sources", ())),
+                               "quotes": tuple(tuple(q) for q in c.get("quotes", ()))})
+                   for c in data.get("related", [])]
         return cls(data["text"], citations, data["abstained"], data.get("query", ""),
                    data.get("question", ""), data.get("support", 0.0), data.get("as_of", ""),
                    tuple(period) if period else None, data.get("mode", "extractive"), data.get("model", ""),
-                   list(data.get("dropped", [])))
+                   list(data.get("dropped", [])), related)
 
     def to_dict(self) -> dict:
         return {
@@ -99,4 +103,5 @@ class Answer:
             "mode": self.mode,
             "model": self.model,
             "dropped": list(self.dropped),
+            "related": [c.to_dict() for c in self.related],
         }

@@ -7,6 +7,7 @@ give different figures."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Iterator
 
@@ -97,6 +98,11 @@ def citation(n: int, hit: Hit, quoted: list[tuple[int, int]]) -> Citation:
         score=round(hit.score, 4), also_sources=tuple(_shown(s) for s in hit.also_sources),
         quotes=tuple((s - shift, e - shift) for s, e in quoted),
     )
+
+
+def related_reading(n: int, hit: Hit) -> Citation:
+    """A passage shown as related reading: about the question, quoting nothing."""
+    return replace(citation(n, hit, [(0, 0)]), quote="", quotes=((0, 0),))
 
 
 def _joined(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:

@@ -93,6 +93,23 @@ def grounded_score(score: float, question: str, query: str, sentence: str, evide
     return score
 
 
+# --- related reading: passages about the question that do not answer it ----------------------
+ABOUT_COVERAGE = 0.5  # share of the question's terms a passage (with its title) holds to be about it
+
+
+def about(question: str, title: str, passage: str) -> bool:
+    """Whether a passage is about what the question asks of: it names every name the question
+    names, and holds at least half of the question's terms."""
+    text = f"{title}\n{passage}"
+    return not missing_names(question, text) and coverage(term_set(question), term_set(text)) >= ABOUT_COVERAGE
+
+
+def topic_words(question: str, texts: list[str], most: int = 4) -> list[str]:
+    """The question's content words that the related passages hold too: what they are about."""
+    held = " ".join(texts).lower()
+    return [w for w in dict.fromkeys(content_words(question)) if w.lower() in held][:most]
+
+
 # --- citations: how much of a sentence what it cites must back --------------------------------
 QUOTE_OVERLAP = 0.6  # share of a quoted claim's terms found in its cited span
 WRITTEN_OVERLAP = 0.5  # share of a written sentence's terms found in what it cites (it paraphrases)

@@ -28,6 +28,8 @@ EXAMPLES = [
 CSS = """
 .sources { display: flex; flex-direction: column; gap: 12px; }
 .source { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px; }
+.related { border: 1px dashed var(--border-color-primary); border-radius: 8px; padding: 10px; opacity: 0.85; }
+.related-reading { display: flex; flex-direction: column; gap: 12px; margin-top: 12px; }
 .source.focus { outline: 3px solid var(--color-accent); }
 .source-meta { font-size: 0.85em; opacity: 0.8; margin: 4px 0; word-break: break-all; }
 .passage { margin: 6px 0 0; white-space: pre-wrap; font-size: 0.92em; }

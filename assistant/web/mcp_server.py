@@ -49,6 +49,9 @@ def sources_text(answer: Answer) -> str:
             when = f" ({c.published})" if c.published else ""
             lines.append(f"[{c.n}] {c.title}{when}, {c.source}")
             lines.append(f'    "{c.quote}"')
+    if answer.related:
+        lines += ["", "Related reading (about the question, not an answer to it):"]
+        lines += [f"- {c.title}{f' ({c.published})' if c.published else ''}, {c.source}" for c in answer.related]
     lines.append(f"(as of {answer.as_of})")
     return "\n".join(lines)
 

@@ -180,6 +180,12 @@ def citations_field(answer: Answer, base_url: str) -> list[dict]:
     return [{**c.to_dict(), "url": source_url(c, base_url)} for c in answer.citations]
 
 
+def related_field(answer: Answer, base_url: str) -> list[dict]:
+    """Abstained on: the closest passages, as related reading (they answer nothing)."""
+    return [{"title": c.title, "published": c.published, "source": c.source, "url": source_url(c, base_url),
+             "passage": c.passage} for c in answer.related]
+
+
 def usage(assistant: Assistant, asked: Asked, text: str) -> dict:
     """Token counts in the embedding model's tokens: the question and its history read, the answer written."""
     read = [asked.question, *[t for pair in asked.history for t in pair]]
@@ -191,7 +197,7 @@ def usage(assistant: Assistant, asked: Asked, text: str) -> dict:
 def completion(assistant: Assistant, asked: Asked, answer: Answer, base_url: str, reply_id: str) -> dict:
     message = {"role": "assistant", "content": answer.text, "refusal": None,
                "annotations": [] if answer.abstained else annotations(answer.text, answer.citations, base_url),
-               "citations": citations_field(answer, base_url)}
+               "citations": citations_field(answer, base_url), "related": related_field(answer, base_url)}
     return {"id": reply_id, "object": "chat.completion", "created": int(time.time()), "model": asked.model,
             "choices": [{"index": 0, "message": message, "finish_reason": "stop", "logprobs": None}],
             "usage": usage(assistant, asked, answer.text), "system_fingerprint": None,
@@ -222,7 +228,7 @@ def stream_chunks(assistant: Assistant, asked: Asked, parts: Iterator[Answer], b
     missing = final.text[len(sent):] if final.text.startswith(sent) else ""
     last = {"content": (held or "") + missing,
             "annotations": [] if final.abstained else annotations(final.text, final.citations, base_url),
-            "citations": citations_field(final, base_url)}
+            "citations": citations_field(final, base_url), "related": related_field(final, base_url)}
     yield _chunk(asked, reply_id, last)
     yield _chunk(asked, reply_id, {}, finish="stop")
     if asked.include_usage:

@@ -48,7 +48,7 @@ def _highlighted(c: Citation) -> str:
     """The passage with each quoted sentence marked on its own."""
     out, at = [], 0
     for start, end in sorted(c.quotes):
-        if start < at:
+        if start < at or start == end:
             continue
         out.append(html.escape(c.passage[at:start]))
         out.append(f'<mark class="quote">{html.escape(c.passage[start:end])}</mark>')
@@ -57,12 +57,14 @@ def _highlighted(c: Citation) -> str:
     return "".join(out)
 
 
-def source_card(c: Citation) -> str:
+def source_card(c: Citation, kind: str = "source") -> str:
     meta = " · ".join(x for x in [html.escape(c.published or "undated"), _link(c.source)] if x)
     also = "".join(f"<li>also reported at {_link(s)}</li>" for s in c.also_sources)
+    marker = f'<span class="marker">[{c.n}]</span> ' if kind == "source" else ""  # related reading cites nothing
+    anchor = "src" if kind == "source" else kind
     return (
-        f'<div class="source" id="src-{c.n}" data-n="{c.n}">'
-        f'<div class="source-head"><span class="marker">[{c.n}]</span> '
+        f'<div class="{kind}" id="{anchor}-{c.n}" data-n="{c.n}">'
+        f'<div class="source-head">{marker}'
         f'<strong class="source-title">{html.escape(c.title)}</strong></div>'
         f'<div class="source-meta">{meta}</div>'
         f'<blockquote class="passage">{_highlighted(c)}</blockquote>'
@@ -74,7 +76,11 @@ def sources_panel(answer: Answer | None) -> str:
     if answer is None:
         return '<div class="sources-empty">Sources of the selected answer appear here.</div>'
     if answer.abstained or not answer.citations:
-        return '<div class="sources-empty">No sources: the documents don\'t answer this.</div>'
+        empty = '<div class="sources-empty">No sources: the documents don\'t answer this.</div>'
+        if not answer.related:
+            return empty
+        cards = "".join(source_card(c, "related") for c in answer.related)
+        return f'{empty}<div class="related-reading"><h4>Related reading</h4>{cards}</div>'
     return '<div class="sources">' + "".join(source_card(c) for c in answer.citations) + "</div>"
 
 
