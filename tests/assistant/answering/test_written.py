@@ -157,9 +157,7 @@ def seeded(tmp_path_factory, embedder):
 
 
 def written_assistant(settings, embedder, model) -> Assistant:
-    assistant = Assistant(settings, embedder=embedder)
-    assistant.__dict__["model"] = model  # the language-model seam, scripted
-    return assistant
+    return Assistant(settings, embedder=embedder, model=model)  # the language-model seam, scripted
 
 
 @pytest.mark.integration

@@ -131,7 +131,7 @@ def test_checked_answers_on_the_seed(checked):
 
 @pytest.mark.integration
 def test_the_model_tells_a_stated_answer_from_a_missing_one(checked):
-    model = checked.generator.model
+    model = checked.model
     yes = model.yes_probability(check_prompt("How many French soldiers are deployed in Niger?"))
     no = model.yes_probability(check_prompt("Who is the French ambassador to Niger?"))
     assert yes > 0.7 and no < 0.3, (yes, no)
@@ -140,7 +140,7 @@ def test_the_model_tells_a_stated_answer_from_a_missing_one(checked):
 @pytest.mark.integration
 def test_a_reused_prompt_prefix_gives_what_a_fresh_context_gives(checked):
     """Prompts about one question share their start; the context keeps it between prompts."""
-    model = checked.generator.model
+    model = checked.model
     first = check_prompt("How many French soldiers are deployed in Niger?")
     second = first.replace("1,500", "2,000")
     model.yes_probability(first)
@@ -163,7 +163,7 @@ def test_an_openai_compatible_server_gives_the_local_models_judgement(checked, t
         wait_for_port(port, proc, 120, log)
         remote = OpenAIModel(f"http://127.0.0.1:{port}/v1", "qwen", timeout=120)
         prompt = check_prompt("How many French soldiers are in Niger?")
-        assert remote.yes_probability(prompt) == pytest.approx(checked.generator.model.yes_probability(prompt),
+        assert remote.yes_probability(prompt) == pytest.approx(checked.model.yes_probability(prompt),
                                                                abs=0.05)
     finally:
         proc.terminate()

@@ -103,7 +103,7 @@ def test_a_follow_up_is_made_standalone_by_the_model_and_answered(local):
 
 def test_max_tokens_bounds_what_the_local_model_writes_and_the_prompts_opening_is_kept(local):
     model = local.model
-    local.writer.warm_up()
+    local.answerer.warm_up()  # the written answerer reads its prompt's opening
     kept = model._writer.n_tokens
     assert kept > 100
     pieces = list(model.write("Count from one to one hundred, in words, separated by commas.", max_tokens=5))
