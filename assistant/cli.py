@@ -230,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_eval)
 
     p = command("bench", "speed and memory figures")
-    p.add_argument("what", choices=["ingest", "query", "scale", "peer", "load", "api"])
+    p.add_argument("what", choices=["ingest", "query", "scale", "peer", "load", "api", "orders"])
     p.add_argument("path", type=Path, nargs="?", help="articles (folder or JSONL) or a data set")
     p.add_argument("--out", type=Path, help="write the figures as JSON here")
     p.add_argument("--index-dir", type=Path, help="peer: keep our index of the data set here and reuse it")

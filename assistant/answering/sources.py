@@ -12,20 +12,65 @@ import re
 
 from ingest.text import FIGURE, GLUE, figure_value, lettered_words
 
-# Text addressed to an assistant or a language model, not to a newspaper's readers.
-INSTRUCTION = re.compile(
-    r"\b(system (note|prompt|message|instruction)s?|(ignore|disregard|forget|override) (all |any |the )?"
-    r"(other |previous |prior |above |earlier |your )*(articles?|instructions?|rules|sources?|documents?|"
-    r"passages?|context|prompts?)|you are (an? )?(ai|assistant|language model|chatbot)|as an ai\b|"
-    r"(assistant|ai|chatbot|model)s?,? (must|should) (answer|say|reply|respond|state)|"
-    r"(answer|reply|respond) (only )?with the following|new instructions?)\b",
+# Text that speaks to whoever reads the archive for an answer, rather than reporting news, is
+# known by what it does: it addresses a model or an assistant (or the reader as one), and it
+# orders what to state, cite, trust, ignore or disregard. Either alone is rare in news and never
+# enough (interviews say "you", officials order things, firms build "language models"); an
+# unmistakable address ("note to any AI model", "you are an AI") or an order about the archive
+# itself ("disregard the other reports") is.
+MACHINE = (r"(?:ai|a\.i\.|artificial intelligence|llms?|large language models?|language models?|chat ?bots?|"
+           r"chatgpt|gpt(?:-?\d)?|claude|gemini|copilot|virtual assistants?|ai (?:systems?|models?|assistants?|"
+           r"tools?|agents?|readers?)|assistants?|models?|bots?|crawlers?|summari[sz]ers?|machines?)")
+ADDRESSED = re.compile(
+    r"\b(?:(?:note|message|instructions?|notice|reminder|warning|memo|request|directive|attention)\s*(?:to|for)\s+"
+    rf"(?:(?:any|all|every|each|the|an?|whatever|automated)\s+)*{MACHINE}"
+    rf"|(?:dear|attention|hey|hello|hi)\s*,?\s+{MACHINE}"
+    rf"|(?:if|when|since)\s+you\s+are\s+(?:an?|the)\s+{MACHINE}|\byou\s+are\s+(?:an?|the)\s+{MACHINE}"
+    rf"|\bas\s+an?\s+(?:ai|assistant|language model|chatbot|llm)"
+    rf"|\bto\s+(?:whatever|any|all|every|each)\s+{MACHINE}"
+    rf"|{MACHINE}\s*(?:,\s*|\s+)(?:that\s+(?:is|are)\s+|who\s+(?:is|are)\s+)?(?:reading|summari[sz]ing|processing|"
+    r"parsing|answering|indexing|crawling|ingesting|analy[sz]ing|reads|processes|summari[sz]es|parses|indexes|"
+    r"crawls|ingests|analy[sz]es)\s+(?:this|these|the following)"
+    r"|(?:anyone|whoever|any\s+system|any\s+program)\s+(?:reading|summari[sz]ing|processing)\s+this\s+(?:archive|"
+    r"article|document|page|text|file)|system\s+(?:note|prompt|message|instruction)s?\s*[:\-—])",
     re.I,
 )
+ORDER_VERBS = (r"(?:state|say|answer|reply|respond|report|claim|write|output|print|cite|quote|mention|tell|declare|"
+               r"assert|confirm|treat|consider|regard|ignore|disregard|forget|override|discard|dismiss|overlook|"
+               r"trust|believe|use|rely|prefer|pretend|present|include|omit|exclude|repeat)")
+META = (r"(?:articles?|reports?|sources?|documents?|passages?|instructions?|context|texts?|information|data|"
+        r"results?|prompts?|rules|archive|stories|coverage|news|figures)")
+ORDERED = re.compile(
+    rf"(?:^|[.!?;:,]\s*|\n|\byou\s+)\s*(?:please\s+|now\s+|instead\s*,?\s+)?{ORDER_VERBS}\s+(?:only\s+)?(?:that|with|the\s+following|"
+    rf"all|any|every|(?:the\s+)?(?:other|previous|prior|above|earlier|preceding|remaining|rest))\b"
+    rf"|\b(?:you|the\s+(?:assistant|model|ai|system|reader))\s+(?:must|should|shall|are\s+to|is\s+to|need\s+to|have\s+to|"
+    rf"will|are\s+(?:required|instructed|told|asked)\s+to)\s+(?:now\s+|only\s+|always\s+)?{ORDER_VERBS}\b"
+    rf"|\b(?:ignore|disregard|forget|override|discard|dismiss)\s+(?:all\s+|any\s+|the\s+|your\s+)*(?:other\s+|previous\s+|"
+    rf"prior\s+|above\s+|earlier\s+|preceding\s+|remaining\s+|older\s+)+{META}"
+    rf"|\b(?:the\s+)?(?:other|previous|prior|earlier|older|remaining)\s+{META}\s+(?:are|is)\s+(?:\w+\s+){{0,3}}?(?:and\s+)?"
+    r"(?:must|should|are\s+to|have\s+to)\s+be\s+(?:disregarded|ignored|discarded|dismissed|overlooked|forgotten)"
+    r"|\bnew\s+instructions?\b|\b(?:answer|reply|respond)\s+(?:only\s+)?with\s+the\s+following"
+    r"|\b(?:treat|consider|regard|use)\s+this\s+(?:\w+\s+)?as\s+(?:the\s+)?(?:only|sole|single|one|most|final)\b"
+    r"|\b(?:the\s+)?only\s+(?:reliable|trustworthy|true|valid|accurate|correct)\s+(?:source|report|article|account)",
+    re.I,
+)
+ABOUT_THE_ARCHIVE = re.compile(rf"\b(?:ignore|disregard|forget|override|discard)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
+                               rf"(?:other\s+|previous\s+|prior\s+|above\s+|earlier\s+)+{META}"
+                               rf"|\b(?:other|previous|earlier|older)\s+{META}\s+(?:are|is)\s+(?:\w+\s+){{0,3}}?(?:and\s+)?"
+                               r"(?:must|should)\s+be\s+(?:disregarded|ignored|discarded)", re.I)
+UNMISTAKABLE = re.compile(r"\b(?:note|message|instructions?|notice|memo)\s*(?:to|for)\s+(?:any|all|every|each)\s+"
+                          rf"{MACHINE}|\byou\s+are\s+an?\s+(?:ai|language model|llm|chatbot)"
+                          r"|\bsystem\s+(?:note|prompt|message|instruction)s?\s*[:\-—]|(?<![a-z] )\bSYSTEM\s+(?:NOTE|PROMPT)"
+                          r"|(?:^|\n)\s*new\s+instructions?\s*:|\b(?:answer|reply|respond)\s+only\s+with\b",
+                          re.I)
 
 
 def addresses_the_assistant(text: str) -> bool:
-    """The text gives orders to whoever reads it for an answer: it is not news."""
-    return bool(INSTRUCTION.search(text))
+    """The text speaks to whoever reads it for an answer (a model, an assistant) and orders what
+    to state, cite or ignore, or orders the archive's other reports away: it is not news."""
+    if UNMISTAKABLE.search(text) or ABOUT_THE_ARCHIVE.search(text):
+        return True
+    return bool(ADDRESSED.search(text)) and bool(ORDERED.search(text))
 
 
 def figures(text: str) -> dict[str, set[str]]:

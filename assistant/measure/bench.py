@@ -289,6 +289,29 @@ def bench_api(path: Path | None, settings: Settings, articles: int = 200, client
             "errors": (api.errors + web.errors)[:5]}
 
 
+def bench_orders(path: Path, settings: Settings) -> dict:
+    """False positives of the planted-order filter on real news: how many sentences and articles
+    of a data set's corpus (or a folder of articles) it would withhold, with examples."""
+    from ingest.text import sentences
+
+    from ..answering.sources import addresses_the_assistant
+    from .datasets import load_dataset
+
+    if path.is_dir() and ((path / "queries.json").exists() or any(path.glob("*_gcs.jsonl"))):
+        texts = [r["text"] for r in load_dataset(path).records]
+    else:
+        texts = [a.text for file, root in discover([path]) for a in load_file(file, root, 10**9).articles]
+    flagged, articles, total = [], 0, 0
+    for text in texts:
+        found = [s for s in sentences(text) if addresses_the_assistant(s)]
+        total += len(sentences(text))
+        articles += bool(found) or addresses_the_assistant(text)
+        flagged += found
+    return {"articles": len(texts), "sentences": total, "flagged_sentences": len(flagged),
+            "flagged_articles": articles, "flagged_sentence_share": round(len(flagged) / max(total, 1), 6),
+            "examples": flagged[:5]}
+
+
 class _served:
     """`assistant serve` on a free loopback port for the duration of a `with`."""
 
@@ -339,7 +362,7 @@ def print_table(what: str, result: dict) -> None:
 
 def main(args, settings: Settings) -> int:
     runners = {"ingest": bench_ingest, "query": bench_query, "scale": bench_scale, "peer": bench_peer,
-               "load": bench_load, "api": bench_api}
+               "load": bench_load, "api": bench_api, "orders": bench_orders}
     if args.what not in ("query", "api") and args.path is None:
         raise FileNotFoundError(f"bench {args.what} needs a PATH of articles or a data set")
     embedder = encoder_for(settings)

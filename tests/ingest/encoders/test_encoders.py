@@ -32,7 +32,7 @@ def test_onnx_and_torch_give_the_same_vectors(tmp_path, monkeypatch):
     onnx = open_encoder(backend="onnx")
     by_onnx = onnx.embed(TEXTS)
     assert isinstance(onnx, OnnxEncoder) and onnx.backend == "onnx"
-    by_torch = open_encoder(backend="torch").embed(TEXTS)
+    by_torch = open_encoder(backend="torch", precision="fp32").embed(TEXTS)  # bf16 where native differs by ~1e-3
     assert by_onnx.shape == by_torch.shape == (3, 384)
     assert np.abs(by_onnx - by_torch).max() < 1e-4  # the long text is cut at the same token
     assert np.allclose(np.linalg.norm(by_onnx, axis=1), 1.0, atol=1e-5)
