@@ -60,7 +60,7 @@ ABOUT_THE_ARCHIVE = re.compile(rf"\b(?:ignore|disregard|forget|override|discard)
                                r"(?:must|should)\s+be\s+(?:disregarded|ignored|discarded)", re.I)
 UNMISTAKABLE = re.compile(r"\b(?:note|message|instructions?|notice|memo)\s*(?:to|for)\s+(?:any|all|every|each)\s+"
                           rf"{MACHINE}|\byou\s+are\s+an?\s+(?:ai|language model|llm|chatbot)"
-                          r"|\bsystem\s+(?:note|prompt|message|instruction)s?\s*[:\-—]|(?<![a-z] )\bSYSTEM\s+(?:NOTE|PROMPT)"
+                          r"|\bsystem\s+(?:note|prompt|message|instruction)s?\s*[:\-—]"
                           r"|(?:^|\n)\s*new\s+instructions?\s*:|\b(?:answer|reply|respond)\s+only\s+with\b",
                           re.I)
 
