@@ -251,6 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader (`| head`) stopped reading: nothing is left to say
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Iterator
 from .base import Answerer, Asked, Draft, Generator, Part
 from .compose import WrittenText, compose, compose_disagreement, compose_timeline
 from .rules import MODEL_DOUBT, coverage_terms
+from .spans import answer_span
 from .verify import verified
 from .written import WrittenAnswerer, arrange
 
@@ -46,7 +47,8 @@ class QuotingAnswerer:
         elif asked.time.developed and len({c.hit.article_id for c in claims}) > 1:
             parts = compose_timeline(claims)
         else:
-            parts = compose(claims, asked.hits, dated=asked.time.latest)
+            lead = answer_span(asked.question, claims[0].text)  # the best claim's phrase that answers, if any
+            parts = compose(claims, asked.hits, dated=asked.time.latest, lead=lead)
         for text, citations in parts:
             yield Part(text, citations, draft.support)
 

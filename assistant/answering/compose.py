@@ -17,10 +17,11 @@ from .base import Claim
 Parts = Iterator[tuple[str, list[Citation]]]
 
 
-def compose(claims: list[Claim], hits: list[Hit], dated: bool = False) -> Parts:
+def compose(claims: list[Claim], hits: list[Hit], dated: bool = False, lead: str | None = None) -> Parts:
     """Claims in the order of their passages among `hits`, and as they stand in each passage; one
     marker after consecutive sentences of one passage; with `dated`, each passage's sentences open
-    with the day it was published."""
+    with the day it was published; with `lead`, the answer opens with it in bold (the phrase of
+    the quote that answers: "**1,500**: Currently, some 1,500 French soldiers ...")."""
     order = {h.id: i for i, h in enumerate(hits)}
     claims = sorted(claims, key=lambda c: (order.get(c.hit.id, len(order)), c.start))
     numbers: dict[str, int] = {}
@@ -30,7 +31,7 @@ def compose(claims: list[Claim], hits: list[Hit], dated: bool = False) -> Parts:
         spans.setdefault(claim.hit.id, []).append((claim.start, claim.end))
     passages = {c.hit.id: c.hit for c in claims}
     citations = {h: citation(n, passages[h], spans[h]) for h, n in numbers.items()}
-    text, cited = "", []
+    text, cited = (f"**{lead}**:" if lead else ""), []
     for i, claim in enumerate(claims):
         hit = claim.hit
         first_of_run = i == 0 or claims[i - 1].hit.id != hit.id

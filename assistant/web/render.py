@@ -7,10 +7,15 @@ import re
 
 from ..types import Answer, Citation
 
+LEAD = re.compile(r"^\*\*(.+?)\*\*:")
+
 
 def chat_text(answer: Answer) -> str:
-    """The answer for the chat bubble: [n] markers become links to the sources panel."""
-    text = escape_markdown(answer.text)
+    """The answer for the chat bubble: [n] markers become links to the sources panel; the phrase
+    that answers, when the answer leads with one, stays bold."""
+    lead = LEAD.match(answer.text)
+    rest = answer.text[lead.end():] if lead else answer.text
+    text = (f"**{escape_markdown(lead.group(1))}**:" if lead else "") + escape_markdown(rest)
     if answer.abstained:
         return text
     return re.sub(r"\\\[(\d+)\\\]", lambda m: f"[\\[{m.group(1)}\\]](#src-{m.group(1)})", text)

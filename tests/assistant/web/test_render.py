@@ -41,6 +41,11 @@ def test_chat_text_links_markers_and_escapes_markup():
     assert escape_markdown("a_b") == "a\\_b"
 
 
+def test_the_phrase_that_answers_stays_bold_and_the_rest_is_escaped():
+    shown = chat_text(Answer("**1,500**: Some *1,500* soldiers [1]", [citation()], False, "q", "q"))
+    assert shown.startswith("**1,500**:") and "\\*1,500\\*" in shown and "(#src-1)" in shown
+
+
 def test_markdown_export_lists_sources_with_quotes():
     md = as_markdown(Answer("Fact [1].", [citation(title="T", source="/x.txt", published="2023-09-05",
                                                     quote="the quote")], False))

@@ -1,0 +1,124 @@
+"""The shortest phrase of a quoted sentence that answers the question, when it asks for a figure,
+a date, a name or a place: the answer leads with it ("**1,500**: Currently, some 1,500 French
+soldiers ..."). A span is always a substring of the sentence; none is better than a wrong one."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.text import FIGURE, NAME, STOP, bare_name, figure_value, term_set
+
+from ..retrieval.when import MONTHS, YEAR
+
+FIGURE_ASKED = re.compile(r"\bhow (many|much|long|old|far|big|large|high|tall|deep)\b|\bwhat (percentage|number|"
+                          r"amount|share|proportion)\b|\bwhat (is|was|are|were) the (\w+ )?(figure|tally|toll|number|"
+                          r"total|price|cost|rate|size|population)\b", re.I)
+DATE_ASKED = re.compile(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bon which (day|date)\b", re.I)
+NAME_ASKED = re.compile(r"\bwho\b|\bwhose\b|\bwhich (company|firm|group|party|country|team|organi[sz]ation|person|"
+                        r"man|woman|candidate|leader|official|minister)\b|\bwhat (company|firm|group|party|country|"
+                        r"team|organi[sz]ation|is the name)\b", re.I)
+PLACE_ASKED = re.compile(r"\bwhere\b|\bwhich (city|town|country|region|state|province|village)\b|\bin what "
+                         r"(city|town|country|region)\b", re.I)
+
+SCALE = r"(?:\s?(?:million|billion|trillion|thousand|hundred|percent|per cent|%|bn|m)\b)?"
+CURRENCY = r"(?:[$€£¥]\s?)?"
+AMOUNT = re.compile(rf"{CURRENCY}(?:{FIGURE.pattern}){SCALE}(?:\s(?:CFA [Ff]rancs|[A-Z]{{2,4}}\b|euros?|dollars?|"
+                    r"pounds?|francs?|hectares|acres|kilometres|kilometers|miles|km|people|years?|days?|weeks?|months?))?")
+DATE = re.compile(rf"\b(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s)?"
+                  rf"(?:(?:{MONTHS})\.?\s\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s{YEAR})?|\d{{1,2}}(?:st|nd|rd|th)?\s(?:{MONTHS})"
+                  rf"(?:,?\s{YEAR})?|(?:{MONTHS})\s{YEAR}|{YEAR})\b"
+                  r"|\b(?:on|last|this|next)\s(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+                  r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+# A name: capitalised words, with the small words that join them inside names.
+RUN = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z]"
+                 r"(?:\s(?:of|de|du|al|bin|van|von|der|la|le|el|the)?\s?[A-Z][\w'’-]*[A-Za-z])*")
+LOCATIVE = re.compile(r"\b(?:in|at|near|from|to|outside|inside|across)\s(?:the\s(?:capital|city|town|region|"
+                      r"province|village)(?: of)?,?\s)?$")
+TITLES = {"president", "minister", "prime", "mr", "mrs", "ms", "dr", "general", "gen", "king", "queen", "chief",
+          "secretary", "governor", "mayor", "senator", "judge", "ambassador", "captain"}
+
+
+def kind_asked(question: str) -> str | None:
+    """What the question asks for: "figure", "date", "name" or "place"; None for anything else."""
+    for kind, pattern in (("figure", FIGURE_ASKED), ("date", DATE_ASKED), ("place", PLACE_ASKED),
+                          ("name", NAME_ASKED)):
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def answer_span(question: str, sentence: str) -> str | None:
+    """The phrase of `sentence` that answers `question`, or None when none clearly does."""
+    kind = kind_asked(question)
+    if kind is None:
+        return None
+    span = {"figure": _figure, "date": _date, "name": _name, "place": _place}[kind](question, sentence)
+    return span if span and span in sentence and span.strip() != sentence.strip() else None
+
+
+def _figure(question: str, sentence: str) -> str | None:
+    asked = {figure_value(f) for f in FIGURE.findall(question)}
+    counted = term_set(question)
+    best, best_score = None, -1.0
+    for m in AMOUNT.finditer(sentence):
+        figure = FIGURE.search(m.group(0))
+        if figure is None or figure_value(figure.group(0)) in asked or _is_year_only(m.group(0)):
+            continue
+        after = sentence[m.end():m.end() + 40]
+        score = len(counted & term_set(after)) + 0.5 * (m.group(0) != figure.group(0))
+        if score > best_score:
+            best, best_score = m.group(0).strip(), score
+    return best
+
+
+def _is_year_only(text: str) -> bool:
+    return bool(re.fullmatch(YEAR, text.strip()))
+
+
+def _date(question: str, sentence: str) -> str | None:
+    low = question.lower()
+    for m in DATE.finditer(sentence):
+        if m.group(0).lower() not in low:
+            return m.group(0).strip()
+    return None
+
+
+def _runs(question: str, sentence: str) -> list[re.Match]:
+    """Capitalised runs of the sentence that the question does not name (a run opening the
+    sentence counts only when it is more than an ordinary word)."""
+    asked = {bare_name(n) for n in NAME.findall(question)}
+    out = []
+    for m in RUN.finditer(sentence):
+        words = m.group(0).split()
+        if m.start() == 0 and len(words) == 1 and words[0].lower() in STOP | {"currently", "meanwhile", "however"}:
+            continue
+        if all(bare_name(w) in asked or w.lower() in TITLES for w in words if w[:1].isupper()):
+            continue
+        out.append(m)
+    return out
+
+
+def _name(question: str, sentence: str) -> str | None:
+    runs = _runs(question, sentence)
+    if not runs:
+        return None
+    terms = term_set(question)
+
+    def near(m: re.Match) -> int:  # the question's words just before the name: "the ambassador, Sylvain Itte"
+        return len(terms & term_set(sentence[max(0, m.start() - 40):m.start()]))
+
+    placed = [m for m in runs if near(m)]
+    if not placed:
+        return None
+    best = max(placed, key=lambda m: (near(m), len(m.group(0).split()), -m.start())).group(0).removeprefix("The ")
+    words = best.split()
+    while len(words) > 1 and words[0].lower() in TITLES and words[0].lower() in question.lower():
+        words = words[1:]  # the role the question names is not the answer: "Prime Minister Zeine" -> "Zeine"
+    return " ".join(words)
+
+
+def _place(question: str, sentence: str) -> str | None:
+    for m in _runs(question, sentence):
+        if LOCATIVE.search(sentence[max(0, m.start() - 30):m.start()]):
+            return m.group(0)
+    return None

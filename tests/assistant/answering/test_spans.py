@@ -1,0 +1,43 @@
+"""The phrase of a quote that answers: figures, dates, names, places; none when unsure."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering.spans import answer_span, kind_asked
+
+TROOPS = ("Currently, some 1,500 French soldiers are deployed in the country, on three bases: in the capital, "
+          "Niamey, in Ouallam, north of the capital, and in Ayorou, near the border with Mali.")
+DEBT = "\"Today we are at a stock of debts estimated at 5200 billion CFA Francs (7.92 billion euros)\", he stated."
+AMBASSADOR = "Paris has also refused to recall the ambassador, Sylvain Itte, to the French capital."
+ZEINE = "Niger's newly appointed Prime Minister Ali Mahaman Lamine Zeine said earlier that contacts were underway."
+COUP = "\"It is normal to discuss it\" since the July 26 coup, added one of them."
+OUSTED = "Talks took place with the Nigerien military who ousted president Mohamed Bazoum."
+
+
+@pytest.mark.parametrize("question, sentence, span", [
+    ("How many French soldiers are deployed in Niger?", TROOPS, "1,500"),
+    ("How much debt does Niger have?", DEBT, "5200 billion CFA Francs"),
+    ("Where are the French military bases in Niger?", TROOPS, "Niamey"),
+    ("Who is the French ambassador?", AMBASSADOR, "Sylvain Itte"),
+    ("Who is the prime minister of Niger?", ZEINE, "Ali Mahaman Lamine Zeine"),
+    ("When did the coup happen?", COUP, "July 26"),
+])
+def test_the_phrase_that_answers_is_found_and_is_part_of_the_quote(question, sentence, span):
+    assert answer_span(question, sentence) == span and span in sentence
+
+
+@pytest.mark.parametrize("question, sentence", [
+    ("Who ousted president Mohamed Bazoum?", OUSTED),  # the answer is no name: no lead rather than a wrong one
+    ("Why is France leaving Niger?", TROOPS),
+    ("How many German soldiers are deployed?", "No figure is given for the German contingent."),
+    ("When did the coup happen?", "The coup shocked the region."),
+])
+def test_no_phrase_when_none_clearly_answers(question, sentence):
+    assert answer_span(question, sentence) is None
+
+
+def test_the_kind_asked():
+    assert [kind_asked(q) for q in ["How many infants fell ill?", "When did the fire start?", "Who won?",
+                                    "Where did it burn?", "Which company recalled the formula?",
+                                    "Why did it burn?"]] == ["figure", "date", "name", "place", "name", None]
