@@ -127,5 +127,10 @@ def bare_name(name: str) -> str:
 
 
 def mentions(text: str, name: str) -> bool:
-    """Whether `text` names `name` (possessive or not, in any case)."""
-    return bare_name(name) in text.lower()
+    """Whether `text` names `name`, in any case: the name itself (inside a longer word too:
+    "Niger" in "Nigerien"), without its possessive, or, for a plural ("Confucians"), its singular
+    as a whole word ("Confucian scholars"; "Paris" is never "pari")."""
+    bare, low = bare_name(name), text.lower()
+    if bare in low:
+        return True
+    return len(bare) > 3 and bare.endswith("s") and re.search(rf"\b{re.escape(bare[:-1])}\b", low) is not None
