@@ -7,7 +7,8 @@ prompt's fixed opening (instructions and one worked example) comes first, so a l
 it in its context between questions. A sentence written without a marker (small models often
 leave them out) is attributed to the evidence that states most of it: at most two sentences of
 one article. A written sentence is kept only when it cites evidence that exists; every figure and
-name in it appears in what it cites; enough of its words are there too; and the model, asked on
+name in it appears in what it cites; who does each act it reports is who the evidence says does
+it; enough of its words are there too; and the model, asked on
 its own, says the evidence states it. Dropped sentences are never shown nor cited. Each sentence
 is checked as soon as it is complete, while the rest is still to be written.
 """
@@ -21,6 +22,7 @@ from typing import Iterator
 from ingest.text import FIGURE, NAME, STOP, figure_value, mentions, term_set
 
 from ..prompts import render
+from .actors import misattributed
 from .base import Claim
 from .rules import WRITTEN_OVERLAP, answer_type, has_type, overlap
 
@@ -206,6 +208,9 @@ class WrittenAnswerer:
             return Written(body, cites, f"not in the evidence it cites: {', '.join(missing)}", attributed)
         if len(cites) > 1 and names_apart(body, each):
             return Written(body, cites, "joins names no evidence sentence puts together", attributed)
+        act = misattributed(body, [evidence[n - 1].text for n in cites])
+        if act:
+            return Written(body, cites, f"gives an act ({act}...) to another actor than the evidence does", attributed)
         if term_set(body) and overlap(body, cited) < WRITTEN_OVERLAP:
             return Written(body, cites, "too few of its words are in the evidence it cites", attributed)
         said = " ".join(evidence[n - 1].text for n in cites)

@@ -129,8 +129,8 @@ def test_a_bare_marker_says_nothing_and_is_dropped():
 
 
 def test_a_sentence_the_model_says_the_evidence_does_not_state_is_dropped():
-    model = ScriptedModel("Sylvain Itte refused to recall Paris to the French capital [2].",
-                          beliefs={"Sylvain Itte refused to recall Paris": 0.05})
+    model = ScriptedModel("Paris refused to recall the French capital to Sylvain Itte [2].",
+                          beliefs={"Paris refused to recall the French capital": 0.05})
     [written] = WrittenAnswerer(model).write("Who refused?", EVIDENCE)
     assert written.dropped.startswith("the evidence does not state it")
 
