@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from .base import Answerer, Asked, Draft, Generator, Part
-from .compose import WrittenText, compose, compose_disagreement, compose_timeline
-from .rules import MODEL_DOUBT, coverage_terms
+from .compose import WrittenText, compose, compose_disagreement, compose_overview, compose_timeline
+from .rules import MODEL_DOUBT, coverage_terms, overview
 from .spans import answer_span
 from .verify import verified
 from .written import WrittenAnswerer, arrange
@@ -46,6 +46,8 @@ class QuotingAnswerer:
             parts = compose_disagreement(claims, others)
         elif asked.time.developed and len({c.hit.article_id for c in claims}) > 1:
             parts = compose_timeline(claims)
+        elif overview(asked.question) and len({c.hit.article_id for c in claims}) > 1:
+            parts = compose_overview(claims)
         else:
             lead = answer_span(asked.question, claims[0].text)  # the best claim's phrase that answers, if any
             parts = compose(claims, asked.hits, dated=asked.time.latest, lead=lead)

@@ -54,6 +54,11 @@ def compose_timeline(claims: list[Claim]) -> Parts:
     return _by_report(claims, "", newest_first=False)
 
 
+def compose_overview(claims: list[Claim]) -> Parts:
+    """What happened: one sentence of each report with its date, newest first."""
+    return _by_report(claims, "", newest_first=True)
+
+
 def _by_report(claims: list[Claim], opening: str, newest_first: bool) -> Parts:
     reports: dict[str, list[Claim]] = {}
     for claim in claims:

@@ -13,18 +13,23 @@ from ..retrieval.when import TimeSense
 from ..types import Hit
 from .base import Claim, Draft, close_to_best
 from .rules import (
+    EXPLAIN_CLAIMS,
+    EXPLAIN_MARGIN,
     FOLLOW_MARGIN,
     LATEST_MARGIN,
     MIN_SENTENCE_CHARS,
     NUMBER,
     OTHER_REPORT_MARGIN,
+    REDUNDANT,
     SHORTLIST,
     TYPED_BONUS,
     TYPED_MARGIN,
     answer_type,
     coverage,
+    explaining,
     grounded_score,
     has_type,
+    overview,
     sentence_score,
 )
 from .sources import disagrees
@@ -73,7 +78,11 @@ class ExtractiveGenerator:
         scored = sorted((ScoredSentence(*sentences[i], sentence_score(float(d), covered[i]), bool(typed[i]))
                          for i, d in zip(shortlist, dense)), key=lambda x: -x.score)
         claims = [self._claim(x, hits) for x in self._pick(scored)]  # the first is scored[0]
+        if explaining(question):
+            claims = self._explained(scored, hits)
         if time is not None and time.developed:
+            claims = self._timeline(scored, hits) or claims
+        elif overview(question):
             claims = self._timeline(scored, hits) or claims
         elif time is not None and time.latest:
             claims = self._newest(scored, hits, wants is not None) or claims
@@ -92,6 +101,21 @@ class ExtractiveGenerator:
             return []
         newest = max(near, key=lambda x: (hits[x.hit].published, x.score))
         return [self._claim(newest, hits)]
+
+    def _explained(self, scored: list[ScoredSentence], hits: list[Hit]) -> list[Claim]:
+        """For a why, how or position question: the best sentence and up to two more, nearly as
+        likely, from any passage, each saying something the others do not."""
+        picked: list[ScoredSentence] = []
+        said: set[str] = set()
+        for x in scored:
+            if len(picked) == EXPLAIN_CLAIMS or x.score < scored[0].score - EXPLAIN_MARGIN:
+                break
+            terms = term_set(hits[x.hit].passage[x.start:x.end])
+            if picked and terms and len(terms & said) / len(terms) > REDUNDANT:
+                continue
+            picked.append(x)
+            said |= terms
+        return [self._claim(x, hits) for x in picked]
 
     def _timeline(self, scored: list[ScoredSentence], hits: list[Hit]) -> list[Claim]:
         """For a question about how a story developed: the best sentence of each dated article

@@ -31,6 +31,31 @@ OTHER_REPORT_MARGIN = 0.25  # another article's sentence this close is another r
 LATEST_MARGIN = 0.12  # for "latest" questions, the newest report this close to the best wins
 
 
+# --- answers of several sentences -------------------------------------------------------------
+# A why, how or position question is answered by up to three sentences from across the passages,
+# each nearly as likely as the best and none repeating another.
+EXPLAINING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:why\b|how\b(?!\s+(?:many|much|long|old|far|big|large|often|tall|high|"
+                        r"deep|soon)\b)|what\s+(?:is|was|are|were)\s+(?:the\s+)?(?:[\w'’]+\s+){0,2}(?:reason|position|stance|"
+                        r"view|response|reaction|explanation|argument)s?\b|what\s+(?:does|did|do)\s+.+\s+(?:say|think|"
+                        r"want|argue|claim|demand)\b)", re.I)
+EXPLAIN_CLAIMS = 3
+EXPLAIN_MARGIN = 0.1
+REDUNDANT = 0.5  # share of a sentence's terms already quoted above which it repeats what is said
+# An overview question ("what happened at X last week?", "what is the latest on Y?") is answered
+# by one dated sentence per report, newest first.
+OVERVIEW = re.compile(r"\bwhat\s+(?:has\s+|had\s+)?happened\b|\bwhat(?:'s|’s|\s+is)\s+(?:the\s+)?(?:latest|new|news)\s+"
+                      r"(?:on|about|in|with|at|from)\b|\b(?:any\s+)?news\s+(?:on|about)\b|\bwhat(?:'s|’s|\s+is)\s+"
+                      r"going\s+on\b|\b(?:an?\s+)?(?:overview|update|summary|roundup)\s+(?:of|on|about)\b", re.I)
+
+
+def explaining(question: str) -> bool:
+    return bool(EXPLAINING.search(question))
+
+
+def overview(question: str) -> bool:
+    return bool(OVERVIEW.search(question))
+
+
 # --- what the question asks for ---------------------------------------------------------------
 NUMBER = re.compile(r"\d")
 YEAR_OR_DATE = re.compile(

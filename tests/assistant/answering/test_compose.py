@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from assistant.answering.base import Claim
-from assistant.answering.compose import WrittenText, compose, compose_disagreement, compose_timeline
+from assistant.answering.compose import WrittenText, compose, compose_disagreement, compose_overview, compose_timeline
 from assistant.types import Hit
 
 
@@ -80,3 +80,11 @@ def test_written_sentences_cite_the_evidence_they_rest_on_numbered_by_first_use(
     assert shown == "France has 1,000 soldiers there. [1] Earlier it had 1,500. [2][1]"
     assert [c.quote for c in citations] == ["France has 1,000 soldiers left in Niger.",
                                             "Some 1,500 French soldiers are in Niger."]
+
+
+def test_an_overview_gives_each_report_newest_first_with_its_date():
+    parts = list(compose_overview([claim(ONE, "Some 1,500 French soldiers are in Niger."),
+                                   claim(TWO, "France has 1,000 soldiers left in Niger.")]))
+    text, citations = parts[-1]
+    assert text.index("On 20 September 2023") < text.index("On 5 September 2023")
+    assert [c.n for c in citations] == [1, 2] and citations[0].title == "Report 2"

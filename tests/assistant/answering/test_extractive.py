@@ -59,3 +59,32 @@ def test_candidates_are_listed_best_first_and_nothing_is_drafted_from_nothing():
     assert [c.score for c in got.candidates] == sorted((c.score for c in got.candidates), reverse=True)
     empty = draft("How many hectares burned?", [hit(3, "Short.")])
     assert empty.claims == [] and empty.support == 0.0
+
+
+WHY = [hit(5, "The junta denounced the military agreements with France. Protesters called for the French "
+              "forces to leave. The junta said the troops are in an illegal position.", "2023-09-05"),
+       hit(6, "France said the junta was not legitimate. The French troops are in an illegal position, the "
+              "junta said again.", "2023-09-06")]
+
+
+def test_a_why_question_gets_up_to_three_sentences_that_do_not_repeat_each_other():
+    got = draft("Why does the junta want the French troops to leave?", WHY)
+    texts = [c.text for c in got.claims]
+    assert 2 <= len(texts) <= 3
+    assert not ("The junta said the troops are in an illegal position." in texts
+                and "The French troops are in an illegal position, the junta said again." in texts)
+
+
+def test_an_overview_question_gets_one_sentence_per_report():
+    got = draft("What is the latest on the fire?", FIRE)
+    assert sorted(c.hit.article_id for c in got.claims) == ["1", "2"]
+
+
+def test_the_questions_that_ask_for_explanations_and_overviews():
+    from assistant.answering.rules import explaining, overview
+
+    assert [explaining(q) for q in ["Why did France leave?", "How did the talks go?", "How many soldiers?",
+                                    "What is the junta's position on the troops?", "Who is the ambassador?"]] == [
+        True, True, False, True, False]
+    assert [overview(q) for q in ["What happened at the summit last week?", "What is the latest on the strike?",
+                                  "What is the latest death toll?", "How many died?"]] == [True, True, False, False]
