@@ -103,7 +103,9 @@ def _stemmer():
 
 # --- names and figures ------------------------------------------------------------------------
 NAME = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z]")  # a capitalised word: a name, or a sentence's first word
-INNER_NAME = re.compile(r"(?<!^)(?<![.!?] )" + NAME.pattern)  # a capitalised word that opens no sentence
+# A capitalised word that opens no sentence (its capital and the small letters after it): what a
+# "who" question's answer holds.
+INNER_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+")
 FIGURE = re.compile(r"\d[\d,.]*\d|\d")
 YEAR_OR_FIGURE = re.compile(r"\b\d{3,4}\b")
 
@@ -131,6 +133,6 @@ def mentions(text: str, name: str) -> bool:
     "Niger" in "Nigerien"), without its possessive, or, for a plural ("Confucians"), its singular
     as a whole word ("Confucian scholars"; "Paris" is never "pari")."""
     bare, low = bare_name(name), text.lower()
-    if bare in low:
+    if bare in low or (name.isupper() and bare in low.replace(".", "")):  # "US" in "U.S."
         return True
     return len(bare) > 3 and bare.endswith("s") and re.search(rf"\b{re.escape(bare[:-1])}\b", low) is not None

@@ -49,8 +49,8 @@ class QuotingAnswerer:
         elif overview(asked.question) and len({c.hit.article_id for c in claims}) > 1:
             parts = compose_overview(claims)
         else:
-            lead = answer_span(asked.question, claims[0].text)  # the best claim's phrase that answers, if any
-            parts = compose(claims, asked.hits, dated=asked.time.latest, lead=lead)
+            span = answer_span(asked.question, claims[0].text)  # the best claim's phrase that answers, if any
+            parts = compose(claims, asked.hits, dated=asked.time.latest, lead=(span, claims[0]) if span else None)
         for text, citations in parts:
             yield Part(text, citations, draft.support)
 

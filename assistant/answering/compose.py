@@ -17,12 +17,15 @@ from .base import Claim
 Parts = Iterator[tuple[str, list[Citation]]]
 
 
-def compose(claims: list[Claim], hits: list[Hit], dated: bool = False, lead: str | None = None) -> Parts:
+def compose(claims: list[Claim], hits: list[Hit], dated: bool = False, lead: tuple[str, Claim] | None = None) -> Parts:
     """Claims in the order of their passages among `hits`, and as they stand in each passage; one
     marker after consecutive sentences of one passage; with `dated`, each passage's sentences open
-    with the day it was published; with `lead`, the answer opens with it in bold (the phrase of
-    the quote that answers: "**1,500**: Currently, some 1,500 French soldiers ...")."""
+    with the day it was published; with `lead` (a phrase and the claim it is part of), the answer
+    opens with the phrase in bold, and with that claim's passage ("**1,500**: Currently, some
+    1,500 French soldiers ...")."""
     order = {h.id: i for i, h in enumerate(hits)}
+    if lead:
+        order[lead[1].hit.id] = -1
     claims = sorted(claims, key=lambda c: (order.get(c.hit.id, len(order)), c.start))
     numbers: dict[str, int] = {}
     spans: dict[str, list[tuple[int, int]]] = {}
@@ -31,7 +34,7 @@ def compose(claims: list[Claim], hits: list[Hit], dated: bool = False, lead: str
         spans.setdefault(claim.hit.id, []).append((claim.start, claim.end))
     passages = {c.hit.id: c.hit for c in claims}
     citations = {h: citation(n, passages[h], spans[h]) for h, n in numbers.items()}
-    text, cited = (f"**{lead}**:" if lead else ""), []
+    text, cited = (f"**{lead[0]}**:" if lead else ""), []
     for i, claim in enumerate(claims):
         hit = claim.hit
         first_of_run = i == 0 or claims[i - 1].hit.id != hit.id

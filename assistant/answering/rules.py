@@ -93,9 +93,10 @@ NEGATION = re.compile(r"\b(not|never|no longer|without|none|nobody|nothing|neith
 
 
 def asked_names(question: str) -> list[str]:
-    """Names and figures in the question (its capitalised first word excepted)."""
+    """Names and figures in the question (its capitalised first word excepted, and two-letter
+    acronyms such as US or UK: the setting of a story, too short to tell its articles apart)."""
     found = sorted([*NAME.finditer(question), *YEAR_OR_FIGURE.finditer(question)], key=lambda m: m.start())
-    return [m.group(0) for m in found if m.start() > 0]
+    return [m.group(0) for m in found if m.start() > 0 and not (len(m.group(0)) == 2 and m.group(0).isupper())]
 
 
 def missing_names(question: str, evidence: str) -> list[str]:

@@ -88,3 +88,10 @@ def test_an_overview_gives_each_report_newest_first_with_its_date():
     text, citations = parts[-1]
     assert text.index("On 20 September 2023") < text.index("On 5 September 2023")
     assert [c.n for c in citations] == [1, 2] and citations[0].title == "Report 2"
+
+
+def test_a_lead_opens_the_answer_in_bold_with_the_passage_it_is_part_of():
+    best = claim(TWO, "France has 1,000 soldiers left in Niger.")
+    *_, (text, citations) = compose([claim(ONE, "They are on three bases."), best], [ONE, TWO], lead=("1,000", best))
+    assert text == "**1,000**: France has 1,000 soldiers left in Niger. [1] They are on three bases. [2]"
+    assert citations[0].title == "Report 2"
