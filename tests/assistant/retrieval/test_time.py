@@ -84,6 +84,8 @@ def test_latest_and_development_questions_are_recognised():
     assert read_time("Is the strike still on?", AS_OF).latest
     assert read_time("How has the Lorvane wildfire developed?", AS_OF).developed
     assert not read_time("How many hectares burned above Lorvane?", AS_OF).latest
+    assert read_time("How many infants have fallen ill?", AS_OF).latest  # the count as it stands
+    assert not read_time("How many hectares had burned by then?", AS_OF).latest
 
 
 @pytest.mark.integration
