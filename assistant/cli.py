@@ -30,23 +30,47 @@ def cmd_ingest(args) -> int:
         os.nice(settings.ingest_nice)  # questions answered on this machine come first
     with Progress(enabled=not args.quiet and sys.stderr.isatty()) as progress:
         report = ingest(args.paths, settings, prune=args.prune, dry_run=args.dry_run, on_progress=progress.update)
+    return print_report(report, args.json, args.dry_run)
+
+
+def print_report(report, as_json: bool, dry_run: bool = False) -> int:
+    """An ingest's or a poll's tally, its failures by path or URL; 1 when any failed."""
     s = report.summary()
     for message in report.errors:
         print(f"failed: {message}", file=sys.stderr)
     for dup, kept in report.duplicate_of.items():
         print(f"duplicate: {dup} repeats {kept}; not indexed twice", file=sys.stderr)
-    if args.dry_run:
+    if dry_run:
         for action, article_id in report.plan:
             print(f"would {action}: {article_id}")
     print(
-        f"{'dry run: ' if args.dry_run else ''}added {s['added']}, updated {s['updated']}, "
+        f"{'dry run: ' if dry_run else ''}added {s['added']}, updated {s['updated']}, "
         f"unchanged {s['unchanged']}, removed {s['removed']}, duplicates {s['duplicates']}, "
         f"failed {s['failed']}; {s['chunks']} chunks in {s['seconds']:.1f} s "
         f"({report.chunks_per_second:.1f} chunks/s)"
     )
-    if args.json:
+    if as_json:
         print(json.dumps(s))
     return 1 if report.failed else 0
+
+
+def cmd_follow(args) -> int:
+    """Poll feeds and pages: once (--once, for cron or a systemd timer), or every --every minutes."""
+    import time
+
+    from ingest.follow import followed, poll
+
+    settings = _settings(args)
+    urls = list(args.urls)
+    if not urls and not followed(settings.data_dir):
+        print("error: nothing is followed yet; give the feeds' or pages' URLs", file=sys.stderr)
+        return 2
+    while True:
+        status = print_report(poll(settings, urls or None), args.json)
+        if args.once:
+            return status
+        urls = []  # the ones given are followed now
+        time.sleep(max(args.every, 0.1) * 60)
 
 
 class Progress:
@@ -186,12 +210,19 @@ def build_parser() -> argparse.ArgumentParser:
         return sub.add_parser(name, help=help, parents=[common])
 
     p = command("ingest", "add, update (and with --prune remove) articles in the index")
-    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("paths", nargs="+", help="files, folders, and http(s) URLs of article pages or RSS/Atom feeds")
     p.add_argument("--prune", action="store_true", help="remove articles whose files are gone")
     p.add_argument("--dry-run", action="store_true", help="print what would change; change nothing")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on the last line")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=cmd_ingest)
+
+    p = command("follow", "poll RSS/Atom feeds and pages and ingest what is new")
+    p.add_argument("urls", nargs="*", help="feeds or pages to follow (default: every one followed so far)")
+    p.add_argument("--every", type=float, default=15.0, help="minutes between polls (default 15)")
+    p.add_argument("--once", action="store_true", help="poll once and exit (for cron or a systemd timer)")
+    p.add_argument("--json", action="store_true", help="print each poll's summary as JSON on its last line")
+    p.set_defaults(run=cmd_follow)
 
     p = command("ask", "answer one question with cited sources")
     p.add_argument("question")

@@ -89,7 +89,15 @@ class IngestSettings(BaseSettings):
     chunk_overlap_tokens: int = Field(
         24, description="Tokens of trailing sentence(s) repeated at the start of the next chunk."
     )
-    max_file_mb: float = Field(20.0, description="Files larger than this are refused.")
+    max_file_mb: float = Field(20.0, description="Files (and fetched pages and feeds) larger than this are refused.")
+    fetch_timeout: float = Field(20.0, description="Seconds a web page or feed may take to answer.")
+    fetch_redirects: int = Field(5, ge=0, description="Redirects followed for one URL, each checked.")
+    fetch_host_delay: float = Field(1.0, ge=0, description="Seconds between two requests to one host.")
+    fetch_retries: int = Field(2, ge=0, description="Retries, with backoff, of a URL answering 429 or 5xx.")
+    fetch_workers: int = Field(4, ge=1, description="Pages fetched at once (each host still waits its delay).")
+    allow_private_urls: bool = Field(
+        False, description="Fetch from loopback and private addresses too (ASSISTANT_ALLOW_PRIVATE_URLS=1): "
+        "for feeds on your own network.")
 
     @property
     def store(self) -> StoreSettings:

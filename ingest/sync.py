@@ -15,6 +15,7 @@ from typing import Callable
 from .chunking import TITLE_TOKENS, Chunker, title_budget
 from .dedupe import DuplicateFinder, fingerprint
 from .encoders import Encoder
+from .feeds import is_url
 from .loaders import LoadError, discover, load_file
 from .models import Article, Passage
 from .settings import ChunkingSettings, IngestSettings, load_settings
@@ -38,6 +39,7 @@ class IngestReport:
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
     duplicate_of: dict[str, str] = field(default_factory=dict)  # duplicate id -> kept id
+    feeds: dict[str, dict] = field(default_factory=dict)  # per URL given: what its fetch found, for the next poll
     plan: list[tuple[str, str]] = field(default_factory=list)  # (action, article id)
 
     def summary(self) -> dict:
@@ -195,8 +197,13 @@ def ingest(
     dry_run: bool = False,
     embedder: Encoder | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
+    feed_state: dict[str, dict] | None = None,
+    fetcher=None,
 ) -> IngestReport:
-    """Bring the index in line with the articles under `paths`; see IngestReport for the tally."""
+    """Bring the index in line with the articles under `paths` (files, folders, and http(s) URLs
+    of article pages and feeds); see IngestReport for the tally. `feed_state` is what earlier
+    polls of these URLs saw (`assistant follow` keeps it): unchanged feeds and entries already
+    seen are not fetched again."""
     started = time.perf_counter()
     settings = settings or load_settings()
     embedder = embedder or encoder_for(settings)
@@ -205,8 +212,12 @@ def ingest(
     chunker = make_chunker(embedder, settings.chunking)
     index = _open_index(settings, embedder, dry_run)
     stored = index.articles() if index else {}
-    found, troubled = load(paths, settings, report, progress)
-    roots = [Path(p).resolve() for p in paths] if prune else None
+    urls = [str(p) for p in paths if is_url(str(p))]
+    files = [p for p in paths if not is_url(str(p))]
+    found, troubled = load(files, settings, report, progress)
+    if urls:
+        found += fetched(urls, settings, stored, report, feed_state, fetcher)
+    roots = [Path(p).resolve() for p in files] if prune else None
     plan = make_plan(assign_ids(found, stored), stored, chunker.version, roots, frozenset(troubled),
                      index_chunker=index.chunker if index else None)
     _tally(report, plan)
@@ -253,6 +264,26 @@ def load(paths: list[str | Path], settings: IngestSettings, report: IngestReport
             fail(path, problem)
         found += [(article, root) for article in loaded.articles]
     return found, troubled
+
+
+def fetched(urls: list[str], settings: IngestSettings, stored: dict[str, StoredArticle], report: IngestReport,
+            state: dict[str, dict] | None = None, fetcher=None) -> list[tuple[Article, Path]]:
+    """The articles the URLs lead to; every URL that failed is counted in `report`, by URL."""
+    from .feeds import gather
+    from .fetch import Fetcher, FetchSettings
+
+    own = fetcher is None
+    fetcher = fetcher or Fetcher(FetchSettings.from_settings(settings))
+    known = {a for a in stored if a.startswith(("http://", "https://"))} | {s.url for s in stored.values() if s.url}
+    try:
+        got = gather(urls, fetcher, state, known, settings.fetch_workers)
+    finally:
+        if own:
+            fetcher.close()
+    report.failed += len(got.errors)
+    report.errors += got.errors
+    report.feeds = got.feeds
+    return [(article, Path(".")) for article in got.articles]
 
 
 def _tally(report: IngestReport, plan: Plan) -> None:

@@ -70,3 +70,49 @@ def served(data_dir: Path, log: Path, env: dict | None = None, seconds: float = 
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+class Site:
+    """A real HTTP server on 127.0.0.1 serving `routes` (path -> (status, headers, body or a
+    callable of the handler)); it keeps every request's path and headers in `requests`."""
+
+    def __init__(self, routes: dict):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        site = self
+        self.routes, self.requests = routes, []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                site.requests.append((self.path, dict(self.headers)))
+                status, headers, body = site.routes.get(self.path, (404, {"Content-Type": "text/plain"}, b"no"))
+                try:
+                    if callable(body):
+                        body(self)
+                        return
+                    self.send_response(status)
+                    for key, value in headers.items():
+                        self.send_header(key, value)
+                    data = body.encode() if isinstance(body, str) else body
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading, as it should past its limit
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def paths(self) -> list[str]:
+        return [p for p, _ in self.requests]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

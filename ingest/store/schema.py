@@ -42,6 +42,11 @@ def saved_generations(folder: Path) -> list[int]:
     return sorted((int(p.name[1:]) for p in folder.glob("g*") if p.name[1:].isdigit()), reverse=True)
 
 
+def follow_file(data_dir: Path) -> Path:
+    """Where what is followed (feeds and pages) and its state are kept."""
+    return Path(data_dir) / "follow" / "feeds.json"
+
+
 def uploads_folder(data_dir: Path) -> Path:
     """Where the web chat keeps the files it was given."""
     return (Path(data_dir) / "uploads").resolve()
