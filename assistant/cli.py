@@ -173,7 +173,7 @@ def cmd_serve(args) -> int:
         private_gradio_dir()
     from .web.server import serve
 
-    serve(_settings(args), host=args.host, port=args.port)
+    serve(_settings(args), host=args.host, port=args.port, follow=args.follow)
     return 0
 
 
@@ -240,6 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("serve", "the web chat, with the OpenAI-compatible API at /v1 and MCP at /mcp")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--follow", nargs="*", default=[], metavar="URL",
+                   help="feeds or pages to poll beside the web chat (every ASSISTANT_FOLLOW_MINUTES, default 15)")
     p.set_defaults(run=cmd_serve)
 
     p = command("mcp", "the archive as an MCP server on stdin/stdout (for clients that launch a command)")

@@ -159,6 +159,11 @@ class Settings(IngestSettings):
         "Bearer <key>' (comma-separated). Unset: no key, unless the web chat has a login, which then closes them."
     )
     api_queue: int = Field(64, ge=0, description="API requests that may wait for an answer; beyond them, 429.")
+    follow: str | None = Field(
+        None, description="Feeds and pages (comma-separated URLs) `assistant serve` polls beside the web chat.")
+    follow_minutes: float = Field(
+        0.0, ge=0, description="Minutes between the web chat's polls of what is followed; 0: poll only when "
+        "`--follow` or ASSISTANT_FOLLOW names URLs (then every 15).")
     upload_max_mb: float = Field(20.0, description="Largest file the web chat accepts.")
     ingest_nice: int = Field(
         10, ge=0, le=19, description="How far `assistant ingest` lowers its CPU priority (nice), so "

@@ -128,6 +128,28 @@ class ChatApp:
         count = f"**{len(rows)}** articles, **{sum(r['chunks'] for r in rows)}** passages"
         return table, count, gr.update(choices=choices, value=None), gr.update(choices=choices)
 
+    def feeds_view(self):
+        rows = library.feeds(self.assistant)
+        table = [[r["url"], r["kind"], r["last_poll"], r["last_error"], r["entries"]] for r in rows]
+        return table, gr.update(choices=[r["url"] for r in rows], value=None)
+
+    def follow(self, url: str):
+        url = (url or "").strip()
+        if not url.startswith(("http://", "https://")):
+            return ("Give the http(s) URL of a feed or a page.", *self.feeds_view(), *self.library_view())
+        report = library.follow(self.assistant, url)
+        s = report.summary()
+        lines = [f"✅ following {escape_markdown(url)}: added {s['added']}, updated {s['updated']}"]
+        lines += [f"❌ {escape_markdown(e)}" for e in report.errors]
+        return ("\n\n".join(lines), *self.feeds_view(), *self.library_view())
+
+    def unfollow(self, url: str | None):
+        if not url:
+            return ("Pick a feed to stop following.", *self.feeds_view())
+        done = library.unfollow(self.assistant, url)
+        return (f"Stopped following {escape_markdown(url)}." if done else "That one is not followed.",
+                *self.feeds_view())
+
     def upload(self, files, progress=gr.Progress()):
         if not files:
             return ("Choose one or more files first.", *self.library_view())
@@ -202,6 +224,15 @@ def build(assistant: Assistant) -> gr.Blocks:
                     doomed = gr.Dropdown(label="Remove an article", choices=[], elem_id="doomed")
                     drop = gr.Button("Remove", variant="stop", elem_id="remove")
             status = gr.Markdown(elem_id="status")
+            gr.Markdown("### Followed feeds and pages")
+            feed_table = gr.Dataframe(headers=["url", "kind", "last poll", "last error", "entries"],
+                                      interactive=False, wrap=True, elem_id="feeds")
+            with gr.Row():
+                feed_url = gr.Textbox(label="Follow a feed or a page (http(s) URL)", elem_id="feed-url", scale=3)
+                follow_button = gr.Button("Follow", variant="primary", elem_id="follow", scale=1)
+                unfollowed = gr.Dropdown(label="Stop following", choices=[], elem_id="unfollowed", scale=2)
+                unfollow_button = gr.Button("Stop", variant="stop", elem_id="unfollow", scale=1)
+            feed_status = gr.Markdown(elem_id="feed-status")
 
         outputs = [chat, answers, panel, searched, markdown, box]
         for trigger in (box.submit, send.click):
@@ -212,5 +243,9 @@ def build(assistant: Assistant) -> gr.Blocks:
         library_tab.select(app.library_view, None, view, api_visibility="private")
         add.click(app.upload, [files], [status, *view], api_visibility="private")
         drop.click(app.remove, [doomed], [status, *view], api_visibility="private")
+        feeds = [feed_table, unfollowed]
+        library_tab.select(app.feeds_view, None, feeds, api_visibility="private")
+        follow_button.click(app.follow, [feed_url], [feed_status, *feeds, *view], api_visibility="private")
+        unfollow_button.click(app.unfollow, [unfollowed], [feed_status, *feeds], api_visibility="private")
         gr.api(app.api_answer, api_name="answer")
     return demo

@@ -34,10 +34,39 @@ def articles(assistant: Assistant) -> list[dict]:
     stored = assistant.index.articles()
     rows = [
         {"article_id": a.article_id, "title": a.title, "published": a.published or "",
-         "source": a.url or a.source, "chunks": a.chunks}
+         "source": a.url or shown_path(a.article_id), "chunks": a.chunks}
         for a in stored.values()
     ]
     return sorted(rows, key=lambda r: (r["published"], r["title"]), reverse=True)
+
+
+def shown_path(article_id: str) -> str:
+    """An article's path as the library shows it: under the folder it was ingested from, never the server's disk."""
+    return "/".join(article_id.split("/")[-3:]) if article_id.startswith("/") else article_id
+
+
+def feeds(assistant: Assistant) -> list[dict]:
+    """What is followed, with its last poll and last error."""
+    from ingest.follow import followed
+
+    return [{"url": url, "kind": state.get("kind", ""), "last_poll": state.get("last_poll", "not yet"),
+             "last_error": state.get("last_error") or "", "entries": state.get("entries", "")}
+            for url, state in sorted(followed(assistant.settings.data_dir).items())]
+
+
+def follow(assistant: Assistant, url: str):
+    """Follow a feed or page: poll it now, ingest what it holds, and keep it for the next polls."""
+    from ingest.follow import poll
+
+    report = poll(assistant.settings, [url], embedder=assistant.embedder)
+    assistant.refresh()
+    return report
+
+
+def unfollow(assistant: Assistant, url: str) -> bool:
+    from ingest.follow import remove
+
+    return remove(assistant.settings.data_dir, url)
 
 
 def upload(assistant: Assistant, files: list[str | Path], max_mb: float, progress=None) -> UploadResult:

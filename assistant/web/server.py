@@ -93,11 +93,44 @@ def application(assistant: Assistant, settings: Settings, host: str = "127.0.0.1
                                footer_links=["api"], show_error=True)  # API callers learn why a call was refused
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+def start_following(assistant: Assistant, urls: list[str], minutes: float):
+    """Poll the followed feeds and pages (those given, and those followed before) every `minutes`
+    in a daemon thread beside the web chat; what they bring is answered from at once."""
+    import logging
+    import threading
+    import time
+
+    from ingest.follow import add, followed, poll
+
+    log = logging.getLogger(__name__)
+    if urls:
+        add(assistant.settings.data_dir, urls)
+
+    def run():
+        while True:
+            if followed(assistant.settings.data_dir):
+                try:
+                    report = poll(assistant.settings, embedder=assistant.embedder)
+                    assistant.refresh()
+                    for error in report.errors:
+                        log.warning("follow: %s", error)
+                except Exception as exc:  # noqa: BLE001 - one failed poll must not end the polling
+                    log.warning("follow: the poll failed: %s", exc)
+            time.sleep(max(minutes, 0.05) * 60)
+
+    thread = threading.Thread(target=run, name="follow", daemon=True)
+    thread.start()
+    return thread
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, follow: list[str] | None = None) -> None:
     import uvicorn
 
     assistant = Assistant(settings)
     assistant.warm_up()  # the model loads once per process, before the first question
+    urls = [*(follow or []), *[u.strip() for u in (settings.follow or "").split(",") if u.strip()]]
+    if urls or settings.follow_minutes:
+        start_following(assistant, urls, settings.follow_minutes or 15.0)
     app = application(assistant, settings, host, port)
     print(f"* Web chat on http://{host}:{port}; OpenAI-compatible API at http://{host}:{port}/v1; "
           f"MCP at http://{host}:{port}/mcp", flush=True)

@@ -155,3 +155,32 @@ def test_loopback_is_refused_without_the_opt_in_and_file_urls_always(site, tmp_p
     assert site.requests == []
     files = run("ingest", "file:///etc/passwd", "--quiet", data_dir=data)
     assert files.returncode == 1 and "only http and https" in files.stderr and "Traceback" not in files.stderr
+
+
+def test_the_web_chat_answers_from_what_follow_adds_and_follows_feeds_itself(site, tmp_path, embedder):
+    import time
+
+    import httpx
+
+    from assistant.measure.load import ask
+    from assistant.settings import load_settings
+    from ingest import ingest
+    from tests.helpers import SEEDS, served
+
+    data = tmp_path / "index"
+    ingest([SEEDS], load_settings(data_dir=data, chroma_host=None), embedder=embedder)
+    env = {"ASSISTANT_REFRESH_SECONDS": "1", "ASSISTANT_ALLOW_PRIVATE_URLS": "1", "ASSISTANT_FETCH_HOST_DELAY": "0",
+           "ASSISTANT_FOLLOW": f"{site.url}/atom.xml", "ASSISTANT_FOLLOW_MINUTES": "0.05"}
+    with served(data, tmp_path / "serve.log", env) as url, httpx.Client(timeout=60) as http:
+        done = run("follow", f"{site.url}/rss.xml", "--once", data_dir=data)  # another process adds articles
+        assert done.returncode == 0, done.stderr
+        deadline, text = time.monotonic() + 60, ""
+        while "23" not in text and time.monotonic() < deadline:
+            text = ask(http, url, "How many volunteers restored the Quorvath lighthouse?")["text"]
+            time.sleep(0.5)
+        assert "23" in text
+        deadline, text = time.monotonic() + 90, ""
+        while "40" not in text and time.monotonic() < deadline:  # the chat's own poller follows the Atom feed
+            text = ask(http, url, "How many covered stalls does the customs hall offer the Zelmor fish market?")["text"]
+            time.sleep(1)
+        assert "40" in text
