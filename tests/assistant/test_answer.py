@@ -36,7 +36,7 @@ def test_seed_questions_are_answered_with_a_citation_holding_the_fact(seeded, qu
     cited = {c.n: c for c in a.citations}
     assert fact in cited[1].passage and fact in cited[1].quote
     c = cited[1]
-    assert c.passage[c.quote_start:c.quote_end] == c.quote
+    assert c.quote == " … ".join(c.passage[s:e] for s, e in c.quotes)  # each quoted sentence, verbatim
     assert c.title and c.source.endswith(".txt") and c.article_id == c.source  # the path under the folder
 
 
@@ -130,7 +130,8 @@ def test_near_duplicate_is_cited_once_with_both_sources(settings, embedder, seed
     ingest([seed_copy], settings, embedder=embedder)
     a = Assistant(settings, embedder=embedder).answer("How many French soldiers are deployed in Niger?")
     assert len(a.citations) == 1
-    assert a.citations[0].also_sources == (str(seed_copy / "wire-copy.txt"),)
+    # the other copy by its last folders, never by the server's whole path
+    assert a.citations[0].also_sources == ("/".join((seed_copy / "wire-copy.txt").parts[-3:]),)
 
 
 def test_an_index_built_with_another_model_is_refused(seeded, capsys):
