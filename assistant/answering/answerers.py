@@ -24,6 +24,14 @@ def drafted(generator: Generator, asked: Asked) -> Draft:
                            asked.time)
 
 
+def supported(generator: Generator, asked: Asked, threshold: float) -> tuple[Draft, list]:
+    """The draft and the claims of it the passages back; none when the draft's support is below
+    the threshold (that is an abstention)."""
+    draft = drafted(generator, asked)
+    claims = verified(draft.claims, asked.hits)
+    return draft, claims if claims and draft.support >= threshold else []
+
+
 class QuotingAnswerer:
     """The draft's claims, quoted: as they stand in their passages, with the report's date for a
     question about the latest state, in date order for how a story developed, or newest first
@@ -36,9 +44,8 @@ class QuotingAnswerer:
         pass
 
     def answer(self, asked: Asked) -> Iterator[Part]:
-        draft = drafted(self.generator, asked)
-        claims = verified(draft.claims, asked.hits)
-        if not claims or draft.support < self.threshold:
+        draft, claims = supported(self.generator, asked, self.threshold)
+        if not claims:
             yield Part(support=draft.support, abstained=True)
             return
         others = verified(draft.disagreeing, asked.hits)
@@ -71,9 +78,8 @@ class WritingAnswerer:
         self.writer.warm_up()
 
     def answer(self, asked: Asked) -> Iterator[Part]:
-        draft = drafted(self.generator, asked)
-        claims = verified(draft.claims, asked.hits)
-        if not claims or draft.support < self.threshold:
+        draft, claims = supported(self.generator, asked, self.threshold)
+        if not claims:
             yield Part(support=draft.support, abstained=True)
             return
         evidence = arrange(draft.candidates or claims)
