@@ -1,4 +1,5 @@
-"""Ingest: folders of news articles -> a synced Chroma index of embedded passages."""
+"""Ingest: folders of news articles, pages and feeds -> a synced store of embedded passages (Chroma and
+the lexical index beside it)."""
 
 from .loaders import LoadError
 from .models import Article, Passage

@@ -1,11 +1,19 @@
 """The store: a Chroma collection of embedded passages and the lexical index kept in step with
 it. Nothing outside this package knows a key, an id format or a folder layout."""
 
-from .schema import SCHEMA_VERSION, StoredArticle, StoredChunk, chunk_id, day_number, uploads_folder  # noqa: I001
+from .chroma import Index
+from .connection import (
+                         Connection,
+                         IndexUnavailable,
+                         ModelMismatch,
+                         NoIndexYet,
+                         OutdatedIndex,
+                         StoreDown,
+                         recorded_variant,
+)
 from .filters import Filters
 from .lexical import LexicalIndex, LexicalSnapshot
-from .chroma import (Connection, Index, IndexUnavailable, ModelMismatch, NoIndexYet, OutdatedIndex, StoreDown,
-                     recorded_variant)
+from .schema import SCHEMA_VERSION, StoredArticle, StoredChunk, chunk_id, day_number, uploads_folder
 
 __all__ = ["SCHEMA_VERSION", "Connection", "Filters", "Index", "IndexUnavailable", "LexicalIndex", "LexicalSnapshot",
            "ModelMismatch", "NoIndexYet", "OutdatedIndex", "StoreDown", "StoredArticle", "StoredChunk", "chunk_id",
