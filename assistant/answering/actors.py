@@ -8,7 +8,8 @@ import re
 
 from ingest.text import STOP, bare_name, words
 
-ACTS = ("said", "says", "say", "told", "tell", "stated", "state", "announc", "reject", "refus", "demand",
+ACTS = ("said", "says", "say", "told", "tell", "stated", "state", "announc", "report", "writ", "reveal", "reject",
+        "refus", "demand",
         "denounc", "oust", "accus", "want", "asked", "ask", "call", "claim", "confirm", "den", "condemn", "warn",
         "urg", "order", "sign", "approv", "agree", "threaten", "launch", "arrest", "kill", "won", "win",
         "elect", "appoint", "fire", "resign", "recall", "withdr", "expel", "ban", "suspend", "renounc")
@@ -53,6 +54,30 @@ def acts(text: str) -> list[tuple[str, set[str]]]:
             actor = next((a for _, a in out if a and a != {"<pronoun>"}), set())
         out.append((_stem(m.group(0)), actor))
     return out
+
+
+REPORTING = {"said", "says", "say", "told", "tell", "stated", "state", "announc", "claim", "confirm", "warn", "call",
+             "report", "writ", "reveal", "add", "insist", "argu", "explain", "accus", "den", "demand"}
+ASKED_REPORT = re.compile(r"^\s*what\s+(?:did|does|do|has|have|had)\s+(?P<who>.+?)\s+(?:say|said|report|tell|told|"
+                          r"announce|claim|state|write|reveal|confirm|add|insist|argue|explain|warn|note|demand|"
+                          r"accuse|deny)\b", re.I)
+
+
+def reporter_asked(question: str) -> set[str]:
+    """Who the question asks what they said ("What did Le Monde report?": le, monde), or nothing."""
+    m = ASKED_REPORT.search(question)
+    if not m:
+        return set()
+    return {bare_name(w) for w in words(m.group("who")) if w.lower() not in STOP | FILLER}
+
+
+def reports(text: str, who: set[str]) -> bool:
+    """Whether the text has `who` report something (an act of saying done by them)."""
+    return any(_stem(verb) in REPORTING and actor & who for verb, actor in _verbs(text))
+
+
+def _verbs(text: str) -> list[tuple[str, set[str]]]:
+    return [(m.group(0), _actor(text, m.start())) for m in ACT.finditer(text)]
 
 
 def misattributed(sentence: str, evidence: list[str]) -> str | None:

@@ -11,6 +11,7 @@ from ingest.text import sentence_spans, term_set, term_sets
 
 from ..retrieval.when import TimeSense
 from ..types import Hit
+from .actors import reporter_asked, reports
 from .base import Claim, Draft, close_to_best
 from .rules import (
     EXPLAIN_CLAIMS,
@@ -70,7 +71,8 @@ class ExtractiveGenerator:
         q_terms = term_set(query)
         wants = answer_type(question)
         texts = [hits[h].passage[s:e] for h, s, e in sentences]
-        typed = [has_type(t, wants, question) for t in texts]
+        who = reporter_asked(question)  # "What did Le Monde report?": what Le Monde is said to report is asked
+        typed = [has_type(t, wants, question) or float(bool(who) and reports(t, who)) for t in texts]
         covered = [coverage(q_terms, terms) + TYPED_BONUS * k for terms, k in zip(term_sets(texts), typed)]
         # Embedding costs the most: only the lexically likeliest sentences are embedded.
         shortlist = sorted(range(len(texts)), key=lambda i: (-covered[i], sentences[i][0]))[:SHORTLIST]

@@ -52,3 +52,15 @@ def test_a_written_misattribution_is_dropped_before_it_is_shown():
                           "of its troops deployed in Niger [1].")
     [written] = WrittenAnswerer(model).write("What does the junta want?", evidence)
     assert written.dropped.startswith("gives an act (reject...)")
+
+
+def test_a_question_about_what_someone_said_finds_the_sentences_where_they_say_it():
+    from assistant.answering.actors import reporter_asked, reports
+
+    assert reporter_asked("What did Le Monde report?") == {"le", "monde"}
+    assert reporter_asked("What did the source close to Lecornu tell AFP?") == {"source", "close", "lecornu"}
+    assert reporter_asked("Who is the French ambassador?") == set()
+    assert reports(OUSTED, {"le", "monde"})  # "The Le Monde newspaper reported ..."
+    assert not reports(REJECTED, {"le", "monde"})
+    told = "Talks are under way, a source close to Defense Minister Sebastien Lecornu told AFP Tuesday."
+    assert reports(told, {"source", "close", "lecornu"}) and not reports(told, {"junta"})
