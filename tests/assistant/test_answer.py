@@ -40,6 +40,15 @@ def test_seed_questions_are_answered_with_a_citation_holding_the_fact(seeded, qu
     assert c.title and c.source.endswith(".txt") and c.article_id == c.source  # the path under the folder
 
 
+@pytest.mark.parametrize("question, said", [
+    ("What did Le Monde report?", "The Le Monde newspaper reported on Tuesday"),
+    ("What did the source close to Lecornu tell AFP?", "a source close to Defense Minister Sebastien Lecornu told AFP"),
+])
+def test_a_question_about_what_someone_said_quotes_where_they_say_it(seeded, question, said):
+    a = seeded.answer(question)
+    assert not a.abstained and said in a.text
+
+
 def test_citations_are_numbered_by_first_use_and_all_used(seeded):
     a = seeded.answer("Who is the French ambassador and what did Zeine say about his conduct?")
     markers = [int(m) for m in __import__("re").findall(r"\[(\d+)\]", a.text)]
