@@ -4,6 +4,7 @@ LangChain's `ChatOpenAI`, and the official `mcp` client over stdio and streamabl
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 import pytest
@@ -188,5 +189,7 @@ def test_the_mcp_tools_over_stdio(data_dir):
 
     command = StdioServerParameters(command=sys.executable, args=["-m", "assistant.cli", "mcp", "--data-dir",
                                                                   str(data_dir)],
-                                    env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
+                                    env={"HF_HUB_OFFLINE": "1", "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                                         "HOME": os.environ.get("HOME", "/root"),
+                                         "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"]})  # the run's own cache
     asyncio.run(tools_answer(command))
