@@ -218,9 +218,12 @@ def test_two_web_chats_on_one_chroma_server_serve_the_same_growing_archive(towns
         for n in range(2):
             web = free_port()
             log = tmp_path / f"serve-{n}.log"
+            own = tmp_path / f"worker-{n}"  # each worker its own data dir: its lexical side follows the server
+            own.mkdir()
             with log.open("w") as out:
                 chats.append(subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(web)],
-                                              env=env, stdout=out, stderr=subprocess.STDOUT))
+                                              env={**env, "ASSISTANT_DATA_DIR": str(own)}, stdout=out,
+                                              stderr=subprocess.STDOUT))
             wait_for_port(web, chats[-1], 120, log)
             chats[-1].url = f"http://127.0.0.1:{web}"
         late = write_archive(tmp_path / "late", 2, seed=77, prefix="late")
@@ -238,6 +241,8 @@ def test_two_web_chats_on_one_chroma_server_serve_the_same_growing_archive(towns
                 assert late[0].answer in text, f"{chat.url}: {text}"
                 old = towns[1][3]
                 assert old.answer in ask(http, chat.url, old.question)["text"]
+        for n in range(2):  # each worker keeps the snapshot of the generation it follows in its own data dir
+            assert list((tmp_path / f"worker-{n}" / "lexical").glob("*/g*")), n
     finally:
         for chat in chats:
             chat.terminate()
