@@ -81,6 +81,20 @@ class Replying:
                       list(part.dropped), list(related or []))
 
 
+def checked_day(value, label: str) -> str | None:
+    """A date given as a filter (YYYY-MM-DD, or empty for none), as ISO; anything else is the
+    question's error, naming the field."""
+    if value is not None and not isinstance(value, str):
+        raise QuestionError(f"{label} must be a date written YYYY-MM-DD, not {type(value).__name__}")
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise QuestionError(f"{label} '{value}' is not a date; write it as YYYY-MM-DD") from None
+
+
 class Assistant:
     """The composition root: builds the encoder, the store, the retriever and the answerer the
     settings ask for (each lazily, on first use) and answers through them."""

@@ -44,12 +44,12 @@ def is_url(value: str) -> bool:
 
 
 def looks_like_feed(fetched: Fetched) -> bool:
+    """A feed by its declared type, or, for generic XML or an undeclared type, by its root element."""
     kind = fetched.content_type.split(";")[0].strip().lower()
+    if kind in FEED_TYPES and kind not in ("application/xml", "text/xml"):
+        return True
     head = fetched.body[:2000].lstrip().lower()
-    if kind in FEED_TYPES:
-        return kind != "application/xml" and kind != "text/xml" or b"<rss" in head or b"<feed" in head \
-            or b"<rdf" in head
-    return b"<rss" in head or (b"<feed" in head and b"xmlns" in head)
+    return b"<rss" in head or b"<rdf" in head or (b"<feed" in head and b"xmlns" in head)
 
 
 def entries(fetched: Fetched) -> list[Entry]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import os
 import socket
 import threading
 import time
@@ -41,9 +40,8 @@ class FetchSettings:
 
     @classmethod
     def from_settings(cls, settings) -> "FetchSettings":
-        allow = os.environ.get("ASSISTANT_ALLOW_PRIVATE_URLS", "") == "1" or settings.allow_private_urls
         return cls(settings.fetch_timeout, int(settings.max_file_mb * 1e6), settings.fetch_redirects,
-                   settings.fetch_host_delay, settings.fetch_retries, allow)
+                   settings.fetch_host_delay, settings.fetch_retries, settings.allow_private_urls)
 
 
 @dataclass(frozen=True)

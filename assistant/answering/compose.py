@@ -89,7 +89,7 @@ def source_label(hit: Hit) -> str:
     its last folders only)."""
     if hit.url:
         return hit.url
-    return _shown(hit.article_id)
+    return shown_path(hit.article_id)
 
 
 def citation(n: int, hit: Hit, quoted: list[tuple[int, int]]) -> Citation:
@@ -104,7 +104,7 @@ def citation(n: int, hit: Hit, quoted: list[tuple[int, int]]) -> Citation:
         n=n, article_id=hit.article_id, title=hit.title, source=source_label(hit),
         published=hit.published, passage=passage, quote=" … ".join(hit.passage[s:e] for s, e in quoted),
         start=start, end=end, quote_start=first - shift, quote_end=last - shift,
-        score=round(hit.score, 4), also_sources=tuple(_shown(s) for s in hit.also_sources),
+        score=round(hit.score, 4), also_sources=tuple(shown_path(s) for s in hit.also_sources),
         quotes=tuple((s - shift, e - shift) for s, e in quoted),
     )
 
@@ -125,7 +125,9 @@ def _joined(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _shown(source: str) -> str:
+def shown_path(source: str) -> str:
+    """A path as readers are shown it: under the folder it was ingested from; one known by its
+    full path shows its last folders only, never the server's disk."""
     return "/".join(source.split("/")[-3:]) if source.startswith("/") else source
 
 

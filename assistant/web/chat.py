@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import date
 from pathlib import Path
 
 import gradio as gr
@@ -12,7 +11,7 @@ import gradio as gr
 from ingest.loaders import SUFFIXES
 from ingest.store import IndexUnavailable
 
-from ..answer import Assistant, QuestionError
+from ..answer import Assistant, QuestionError, checked_day
 from ..models import LLMError
 from ..types import Answer
 from . import library
@@ -55,18 +54,6 @@ document.addEventListener('click', (event) => {
 """
 
 
-def _check_date(value: str | None, label: str) -> str | None:
-    if value is not None and not isinstance(value, str):
-        raise QuestionError(f"{label} must be a date written YYYY-MM-DD, not {type(value).__name__}")
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        raise QuestionError(f"{label} '{value}' is not a date; write it as YYYY-MM-DD") from None
-
-
 class ChatApp:
     """The handlers behind the page, each a thin call into Assistant or library."""
 
@@ -84,8 +71,8 @@ class ChatApp:
         chat += [{"role": "user", "content": escape_markdown(message)}, {"role": "assistant", "content": "…"}]
         slot = str(len(chat) - 1)
         try:
-            filters = dict(since=_check_date(since, "From"), until=_check_date(until, "To"),
-                           articles=tuple(sources or ()), as_of=_check_date(as_of, "As of"))
+            filters = dict(since=checked_day(since, "From"), until=checked_day(until, "To"),
+                           articles=tuple(sources or ()), as_of=checked_day(as_of, "As of"))
             final: Answer | None = None
             for final in self.assistant.stream(message, history, **filters):
                 chat[-1] = {"role": "assistant", "content": chat_text(final)}
@@ -112,8 +99,8 @@ class ChatApp:
         """Answer one question; returns text, citations (with quotes), abstained, query and the
         reference date, or {"error": reason} when the arguments cannot be used as given."""
         try:
-            result = self.assistant.answer(question, since=_check_date(since, "since"),
-                                           until=_check_date(until, "until"), as_of=_check_date(as_of, "as_of"))
+            result = self.assistant.answer(question, since=checked_day(since, "since"),
+                                           until=checked_day(until, "until"), as_of=checked_day(as_of, "as_of"))
         except (QuestionError, LLMError, IndexUnavailable) as exc:
             return {"error": str(exc)}
         except Exception:  # the client gets a reason, the log the details; the server stays up

@@ -12,6 +12,7 @@ from ingest.loaders import SUFFIXES, LoadError, load_file
 from ingest.store import uploads_folder
 
 from ..answer import Assistant
+from ..answering.compose import shown_path
 
 SAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
@@ -38,11 +39,6 @@ def articles(assistant: Assistant) -> list[dict]:
         for a in stored.values()
     ]
     return sorted(rows, key=lambda r: (r["published"], r["title"]), reverse=True)
-
-
-def shown_path(article_id: str) -> str:
-    """An article's path as the library shows it: under the folder it was ingested from, never the server's disk."""
-    return "/".join(article_id.split("/")[-3:]) if article_id.startswith("/") else article_id
 
 
 def feeds(assistant: Assistant) -> list[dict]:

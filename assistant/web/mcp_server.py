@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from ingest.store import IndexUnavailable
 
-from ..answer import Assistant, QuestionError
+from ..answer import Assistant, QuestionError, checked_day
 from ..models import LLMError
 from ..types import Answer
 
@@ -56,17 +56,6 @@ def sources_text(answer: Answer) -> str:
     return "\n".join(lines)
 
 
-def _checked_day(value: str | None, name: str) -> str | None:
-    from datetime import date
-
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise QuestionError(f"{name} '{value}' is not a date; write it as YYYY-MM-DD") from None
-
-
 def build(assistant: Assistant) -> MCPServer:
     server = MCPServer("news-archive", instructions=INSTRUCTIONS)
 
@@ -80,8 +69,8 @@ def build(assistant: Assistant) -> MCPServer:
         as_of: Day = None,
     ) -> FoundPassages:
         def run() -> FoundPassages:
-            hits = assistant.search(query, k=k, since=_checked_day(since, "since"), until=_checked_day(until, "until"),
-                                    as_of=_checked_day(as_of, "as_of"))
+            hits = assistant.search(query, k=k, since=checked_day(since, "since"), until=checked_day(until, "until"),
+                                    as_of=checked_day(as_of, "as_of"))
             return FoundPassages(query=query, passages=[
                 FoundPassage(rank=i, title=h.title, published=h.published, source=h.source, article_id=h.article_id,
                              text=h.passage, score=round(h.score, 4)) for i, h in enumerate(hits, 1)])
@@ -96,7 +85,7 @@ def build(assistant: Assistant) -> MCPServer:
         as_of: Day = None,
     ) -> str:
         def run() -> str:
-            return sources_text(assistant.answer(question, as_of=_checked_day(as_of, "as_of")))
+            return sources_text(assistant.answer(question, as_of=checked_day(as_of, "as_of")))
 
         return await _refusing(run)
 

@@ -18,7 +18,6 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Iterator
 from urllib.parse import quote
 
@@ -28,7 +27,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from ingest.store import IndexUnavailable
 
-from ..answer import Assistant, QuestionError
+from ..answer import Assistant, QuestionError, checked_day
 from ..models import LLMError
 from ..types import Answer, Citation
 
@@ -72,10 +71,8 @@ def text_of(content, index: int) -> str:
         return ""
     if isinstance(content, str):
         return content
-    if isinstance(content, list):
-        parts = [p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") in ("text", "input_text")]
-        if all(isinstance(p, str) for p in parts):
-            return "\n".join(parts)
+    if isinstance(content, list) and all(isinstance(p, dict) for p in content):
+        return "\n".join(str(p.get("text", "")) for p in content if p.get("type") in ("text", "input_text"))
     raise ApiError(400, f"messages[{index}].content must be a string or a list of text parts",
                    param=f"messages[{index}].content")
 
@@ -116,15 +113,10 @@ def model_names(assistant: Assistant) -> dict[str, str]:
 
 
 def _day(body: dict, key: str) -> str | None:
-    value = body.get(key)
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise ApiError(400, f"{key} must be a date written YYYY-MM-DD", param=key)
     try:
-        return date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise ApiError(400, f"{key} '{value}' is not a date; write it as YYYY-MM-DD", param=key) from None
+        return checked_day(body.get(key), key)
+    except QuestionError as exc:
+        raise ApiError(400, str(exc), param=key) from None
 
 
 def read_request(body, assistant: Assistant) -> Asked:

@@ -48,7 +48,6 @@ class guarded:
 
     async def __call__(self, scope, receive, send):
         from starlette.requests import Request
-        from starlette.responses import JSONResponse
 
         from .openai_api import ApiError, check_key
 
@@ -56,8 +55,8 @@ class guarded:
             try:
                 check_key(Request(scope), self.keys)
             except ApiError as exc:
-                response = JSONResponse({"error": {"message": exc.message, "type": exc.kind, "code": exc.code}},
-                                        status_code=401, headers={"WWW-Authenticate": "Bearer"})
+                response = exc.response()
+                response.headers["WWW-Authenticate"] = "Bearer"
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
