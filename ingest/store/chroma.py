@@ -53,6 +53,8 @@ class Index:
             self._check_collection(create)
         self.lexical = LexicalIndex(self)
         self._refreshing = threading.Lock()
+        self._written: dict[str, StoredChunk] = {}  # since the last commit, for the lexical side
+        self._removed: set[str] = set()
 
     def _calling(self):
         """Holds the connection while Chroma is called; a server that stops answering is named."""
@@ -215,8 +217,7 @@ class Index:
         metas = [chunk_metadata(article, p, len(passages), hash_, fingerprint, also_sources) for p in passages]
         self.upsert([p.id for p in passages], vectors, [p.text for p in passages], metas)
         if replaces:
-            with self._calling():
-                self.collection.delete(where={"$and": [{"article_id": article.id}, {"hash": {"$ne": hash_}}]})
+            self._delete({"$and": [{"article_id": article.id}, {"hash": {"$ne": hash_}}]})
 
     def upsert(self, ids: list[str], vectors: np.ndarray, texts: list[str], metas: list[dict]) -> None:
         with self._calling():
@@ -225,6 +226,8 @@ class Index:
             for i in range(0, len(ids), step):
                 collection.upsert(ids=ids[i:i + step], embeddings=vectors[i:i + step],
                                   documents=texts[i:i + step], metadatas=metas[i:i + step])
+        for chunk_id, text, meta in zip(ids, texts, metas):
+            self._written[chunk_id] = StoredChunk.from_row(chunk_id, text, meta)
 
     def add_also_source(self, article_id: str, sources: tuple[str, ...]) -> None:
         with self._calling():
@@ -234,21 +237,32 @@ class Index:
                 self.collection.update(ids=got["ids"], metadatas=metas)
 
     def remove(self, article_id: str) -> None:
+        self._delete({"article_id": article_id})
+
+    def _delete(self, where: dict) -> None:
         with self._calling():
-            self.collection.delete(where={"article_id": article_id})
+            ids = self.collection.get(where=where, include=[])["ids"]
+            if ids:
+                self.collection.delete(ids=ids)
+        for chunk_id in ids:
+            self._written.pop(chunk_id, None)
+            self._removed.add(chunk_id)
 
     def commit(self, chunker_version: str | None = None) -> None:
         """End a write: advance the generation, so readers know their caches are stale, record
-        the chunker that cut every passage now stored (if given), and save the lexical index of
-        what is stored now beside the store, so the readers that ask next load it instead of
-        building it."""
+        the chunker that cut every passage now stored (if given), and update the lexical index with
+        what was written and removed since the last commit, saved beside the store, so the readers
+        that ask next load it instead of making it."""
         with self._calling():
             meta = dict(self.metadata)
-            meta.update(generation=int(meta.get("generation", 0)) + 1, updated=time.time())
+            previous = int(meta.get("generation", 0))
+            meta.update(generation=previous + 1, updated=time.time())
             if chunker_version:
                 meta["chunker"] = chunker_version
             self.collection.modify(metadata=meta)
+        written, removed = list(self._written.values()), self._removed
+        self._written, self._removed = {}, set()
         try:
-            self.lexical.rebuild(int(meta["generation"]))
-        except IndexUnavailable as exc:  # the passages are stored; readers build the lexical index themselves
+            self.lexical.advance(previous, previous + 1, written, removed)
+        except IndexUnavailable as exc:  # the passages are stored; readers bring the lexical index up themselves
             log.warning("the lexical index of %s was not prepared: %s", self.where, exc)

@@ -1,5 +1,12 @@
-"""The lexical side of the store: BM25 over every chunk (title, date and text), one snapshot per
-generation of the index, kept on disk beside the embedded store."""
+"""The lexical side of the store: BM25 over every chunk (title, date and text), kept in step
+with the embedded store by what changed, not rebuilt.
+
+A snapshot is a base segment, the mask of its chunks removed since, and a small segment of the
+chunks added since (`bm25`). A write costs the segment of what it added; when that segment grows
+past a share of the base, the two are merged into a new base (arrays, no text read again). On disk
+(`lexical/` in the data dir) each generation of the index is a small folder (`g<N>`: the removed
+mask and the added segment) naming the base it builds on (`s<N>`), so the process that writes
+saves the generation it made and every other process loads it, sharing the base memory-mapped."""
 
 from __future__ import annotations
 
@@ -8,125 +15,196 @@ import logging
 import shutil
 import tempfile
 import threading
+import uuid
+from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
 from ..text import tokenize
+from .bm25 import EMPTY, Row, Segment, scores
 from .filters import Filters
-from .schema import embedding_text, generation_folder, lexical_folder, saved_generations
+from .schema import StoredChunk, embedding_text, generation_folder, lexical_folder, saved_generations
 
 if TYPE_CHECKING:
     from .chroma import Index
 
 log = logging.getLogger(__name__)
 
+COMPACT_SHARE, COMPACT_MIN = 0.1, 2000  # the added segment is merged in past max(10% of the base, 2,000)
+READ_BATCH = 5000
 
-@dataclass(frozen=True)
+
+def rows_of(chunks: Iterable[StoredChunk]) -> list[Row]:
+    chunks = list(chunks)
+    texts = [embedding_text(c.title, c.text, c.published) for c in chunks]
+    return [Row(c.id, c.hash, c.day, c.keys, dict(Counter(tokens))) for c, tokens in zip(chunks, tokenize(texts))]
+
+
+@dataclass(frozen=True, eq=False)
 class LexicalSnapshot:
-    """BM25 over every chunk (title + date + text) of one generation of the index.
-
-    Only what ranking and filtering need stays in memory (chunk ids, days, articles); a
-    search returns chunk ids and the texts come from the index."""
+    """The lexical index of one generation of the store: a base segment, the mask of its chunks
+    removed since it was made, and the segment of the chunks added since. Only what ranking and
+    filtering need stays in memory (ids, days, articles, term counts); the texts stay in the store."""
 
     generation: int
-    bm25: object | None
-    ids: list[str]
-    days: np.ndarray  # per chunk: published day number, -1 undated
-    article_of: np.ndarray  # per chunk: position in `articles`
-    articles: list[tuple[str, ...]]  # per article: its id, then its source and URL
+    base: Segment
+    removed: np.ndarray  # bool per base chunk
+    added: Segment = EMPTY
+    base_name: str | None = None  # the folder the base is saved in, once it is
 
     @classmethod
     def build(cls, index: Index, generation: int) -> "LexicalSnapshot":
-        bm25s = _bm25s()
-        ids, days, article_of, articles, positions = [], [], [], [], {}
-        corpus: list[list[int]] = []
-        vocab: dict[str, int] = {}
-        for batch in index.scan():
-            texts = [embedding_text(c.title, c.text, c.published) for c in batch]
-            for chunk, tokens in zip(batch, tokenize(texts)):
-                corpus.append([vocab.setdefault(t, len(vocab)) for t in tokens or [""]])
-                if chunk.article_id not in positions:
-                    positions[chunk.article_id] = len(articles)
-                    articles.append((chunk.article_id, *chunk.keys))
-                ids.append(chunk.id)
-                days.append(chunk.day)
-                article_of.append(positions[chunk.article_id])
-        bm25 = None
-        if corpus:
-            bm25 = bm25s.BM25()
-            bm25.index((corpus, vocab), show_progress=False)
-        return cls(generation, bm25, ids, np.array(days, dtype=np.int32), np.array(article_of, dtype=np.int32),
-                   articles)
+        """Every chunk the index holds now, read and counted."""
+        rows = [row for batch in index.scan(READ_BATCH) for row in rows_of(batch)]
+        base = Segment.of(rows)
+        return cls(generation, base, np.zeros(len(base), bool))
 
-    def save(self, folder: Path) -> None:
-        """Write the snapshot into `folder` (made whole in a sibling, then renamed into place, so a
-        reader never sees half of one); a folder that already exists is left as it is."""
-        if folder.exists():
-            return
-        partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
-        try:
-            if self.bm25 is not None:
-                self.bm25.save(str(partial), show_progress=False)
-            np.save(partial / "days.npy", self.days)
-            np.save(partial / "article_of.npy", self.article_of)
-            (partial / "chunks.json").write_text(json.dumps({"generation": self.generation, "ids": self.ids,
-                                                             "articles": self.articles}))
-            partial.rename(folder)
-        except OSError:
-            shutil.rmtree(partial, ignore_errors=True)
-            if not folder.exists():
-                raise
+    @cached_property
+    def live(self) -> np.ndarray | None:
+        """Which base chunks are still stored (None: all of them)."""
+        return ~self.removed if self.removed.any() else None
 
-    @classmethod
-    def load(cls, folder: Path) -> "LexicalSnapshot":
-        """A saved snapshot, its BM25 scores memory-mapped (processes on one machine share them)."""
-        bm25s = _bm25s()
-        kept = json.loads((folder / "chunks.json").read_text())
-        bm25 = bm25s.BM25.load(str(folder), mmap=True, show_progress=False) if kept["ids"] else None
-        return cls(int(kept["generation"]), bm25, kept["ids"], np.load(folder / "days.npy"),
-                   np.load(folder / "article_of.npy"), [tuple(a) for a in kept["articles"]])
+    def __len__(self) -> int:
+        return len(self.base) - int(self.removed.sum()) + len(self.added)
+
+    @cached_property
+    def ids(self) -> list[str]:
+        kept = self.base.ids if self.live is None else [self.base.ids[n] for n in np.flatnonzero(self.live)]
+        return kept + self.added.ids
+
+    @cached_property
+    def days(self) -> np.ndarray:
+        """Each stored chunk's published day number (-1 undated)."""
+        base = self.base.days if self.live is None else self.base.days[self.live]
+        return np.concatenate([base, self.added.days]).astype(np.int32)
+
+    def versions(self) -> dict[str, str]:
+        """Each stored chunk's id and the version (hash) of its article it was cut from."""
+        kept = range(len(self.base)) if self.live is None else np.flatnonzero(self.live).tolist()
+        return {**{self.base.ids[n]: self.base.hashes[n] for n in kept}, **dict(zip(self.added.ids, self.added.hashes))}
 
     def search(self, query: str, k: int, filters: Filters) -> list[tuple[str, float, str]]:
         """The k best-scoring chunks the filters admit: (chunk id, BM25 score, article id)."""
-        tokens = tokenize([query])[0]
-        if self.bm25 is None or not tokens:
+        terms = tokenize([query])[0]
+        if not terms or not len(self):
             return []
-        scores = self.bm25.get_scores(tokens)
+        parts = [(self.base, self.live), (self.added, None)]
+        scored = scores(terms, parts)
         days = filters.day_range()
-        if days is not None:
-            scores = np.where((self.days >= days[0]) & (self.days <= days[1]), scores, 0.0)
-        if filters.articles:
-            allowed = [i for i, keys in enumerate(self.articles) if filters.allows_article(keys)]
-            scores = np.where(np.isin(self.article_of, allowed), scores, 0.0)
-        top = np.argsort(-scores, kind="stable")[:k]
-        return [(self.ids[i], float(scores[i]), self.articles[self.article_of[i]][0]) for i in top if scores[i] > 0]
+        for n, (segment, _) in enumerate(parts):
+            if days is not None:
+                scored[n] = np.where((segment.days >= days[0]) & (segment.days <= days[1]), scored[n], 0.0)
+            if filters.articles:
+                allowed = [i for i, keys in enumerate(segment.articles) if filters.allows_article(keys)]
+                scored[n] = np.where(np.isin(segment.article_of, allowed), scored[n], 0.0)
+        every = np.concatenate(scored)
+        top = np.argsort(-every, kind="stable")[:k]
+        found = []
+        for i in top.tolist():
+            if every[i] <= 0:
+                break
+            segment, n = (self.base, i) if i < len(self.base) else (self.added, i - len(self.base))
+            found.append((segment.ids[n], float(every[i]), segment.articles[segment.article_of[n]][0]))
+        return found
+
+    def updated(self, generation: int, added: list[Row], removed: Iterable[str]) -> "LexicalSnapshot":
+        """This snapshot with `removed` chunk ids gone and `added` rows stored (a row whose id is
+        stored already replaces it); merged into a new base when the added segment grows large."""
+        gone = set(removed) | {row.id for row in added}
+        mask = self.removed.copy()
+        positions = self.base.positions
+        mask[[positions[i] for i in gone if i in positions]] = True
+        kept = [row for row in self.added.rows() if row.id not in gone] if len(self.added) else []
+        latest = {row.id: row for row in added}  # the last write of an id wins
+        segment = Segment.of(kept + list(latest.values()))
+        live = len(self.base) - int(mask.sum())
+        if len(segment) > max(COMPACT_MIN, COMPACT_SHARE * live):
+            base = Segment.merged(self.base, ~mask, segment)
+            return LexicalSnapshot(generation, base, np.zeros(len(base), bool))
+        return LexicalSnapshot(generation, self.base, mask, segment, self.base_name)
+
+    def caught_up(self, index: Index, generation: int) -> "LexicalSnapshot":
+        """This snapshot brought to what the index holds now, by comparing each chunk's id and
+        version with the store's (its metadata only) and reading only the chunks that differ."""
+        held = self.versions()
+        stored = {c.id: c.hash for batch in index.scan(READ_BATCH, include_text=False) for c in batch}
+        removed = [i for i, version in held.items() if stored.get(i) != version]
+        wanted = [i for i, version in stored.items() if held.get(i) != version]
+        added = []
+        for lo in range(0, len(wanted), READ_BATCH):
+            read = index.chunks(wanted[lo:lo + READ_BATCH])
+            added.extend(rows_of(read[i] for i in wanted[lo:lo + READ_BATCH] if i in read))
+        return self.updated(generation, added, removed)
+
+    # --- on disk -------------------------------------------------------------------------
+    def save(self, folder: Path) -> "LexicalSnapshot":
+        """Write this generation into the lexical `folder` (its base too, if not saved yet); each
+        part is made whole aside, then renamed into place, so a reader never sees half of one.
+        Returns the snapshot as saved (naming its base)."""
+        saved = self
+        if self.base_name is None:
+            name = f"s{self.generation}-{uuid.uuid4().hex[:8]}"  # never one another process wrote
+            _write_whole(folder / name, self.base.save)
+            saved = LexicalSnapshot(self.generation, self.base, self.removed, self.added, name)
+
+        def write(partial: Path) -> None:
+            self.added.save(partial / "added")
+            (partial / "state.json").write_text(json.dumps({
+                "generation": self.generation, "base": saved.base_name,
+                "removed": np.flatnonzero(self.removed).tolist()}))
+
+        _write_whole(generation_folder(folder, self.generation), write)
+        return saved
+
+    @classmethod
+    def load(cls, path: Path, folder: Path, known: "LexicalSnapshot | None" = None) -> "LexicalSnapshot":
+        """A saved generation; its base is taken from `known` when that snapshot has the same one."""
+        state = json.loads((path / "state.json").read_text())
+        name = state["base"]
+        base = known.base if known is not None and known.base_name == name else Segment.load(folder / name)
+        removed = np.zeros(len(base), bool)
+        removed[np.asarray(state["removed"], dtype=np.int64)] = True
+        return cls(int(state["generation"]), base, removed, Segment.load(path / "added"), name)
 
 
-def _bm25s():
-    import bm25s
+def _write_whole(target: Path, write) -> None:
+    """`write(folder)` into a new folder beside `target`, then renamed to it; an existing whole
+    `target` is left as it is."""
+    if target.exists() and _whole(target):
+        return
+    partial = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        write(partial)
+        if target.exists():  # a damaged one: replaced
+            shutil.rmtree(target, ignore_errors=True)
+        partial.rename(target)
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)
+        if not target.exists():
+            raise
 
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets DEBUG: every build would be logged
-    return bm25s
+
+def _whole(folder: Path) -> bool:
+    return (folder / "state.json").is_file() or (folder / "segment.json").is_file()
 
 
 class LexicalIndex:
-    """The current lexical snapshot; a newer one is built aside and swapped in whole, so no
-    question waits for a rebuild once the first one exists.
-
-    Snapshots are kept on disk beside the embedded store (`lexical/` in the data dir), one
-    folder per generation of the index: the process that builds one saves it (`assistant ingest`
-    does so before it ends), and every other process of that data dir loads it, memory-mapped,
-    instead of building it again. A data dir that cannot be written is only read."""
+    """The current lexical snapshot of an index, kept in step with it: a write updates it with
+    what the write changed (`advance`), a reader loads the generation the writer saved, or, when
+    none is saved (another data dir, a read-only one), compares versions with the store and reads
+    what differs (`rebuild`). A newer snapshot is made aside and swapped in whole, so no question
+    waits for one once the first exists."""
 
     KEEP = 2  # generations kept on disk: the newest, and the one readers may still be loading
 
     def __init__(self, index: Index):
         self.index = index
         self.snapshot: LexicalSnapshot | None = None
-        self._lock = threading.Lock()  # one build at a time
+        self._lock = threading.Lock()  # one update at a time
 
     @property
     def folder(self) -> Path | None:
@@ -135,30 +213,6 @@ class LexicalIndex:
         if not data_dir.is_dir():
             return None
         return lexical_folder(data_dir, self.index.settings.collection, self.index.collection_id)
-
-    def _saved(self, generation: int) -> LexicalSnapshot | None:
-        folder = self.folder
-        path = generation_folder(folder, generation) if folder else None
-        if path is None or not path.is_dir():
-            return None
-        try:
-            return LexicalSnapshot.load(path)
-        except (OSError, ValueError, KeyError) as exc:  # damaged: built again (and saved, if it can be)
-            log.warning("lexical index %s could not be read (%s); building it again", path, exc)
-            shutil.rmtree(path, ignore_errors=True)
-            return None
-
-    def _save(self, snapshot: LexicalSnapshot) -> None:
-        folder = self.folder
-        if folder is None:
-            return
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            snapshot.save(generation_folder(folder, snapshot.generation))
-            for old in saved_generations(folder)[self.KEEP:]:
-                shutil.rmtree(generation_folder(folder, old), ignore_errors=True)
-        except OSError as exc:  # a read-only data dir: every process builds its own
-            log.debug("lexical index not saved in %s: %s", folder, exc)
 
     @property
     def generation(self) -> int | None:
@@ -170,14 +224,92 @@ class LexicalIndex:
         return self.snapshot
 
     def rebuild(self, generation: int | None = None) -> bool:
-        """Build a snapshot of the index as it is now, unless one of this generation exists."""
+        """Bring the snapshot to the index's generation (now, or the one given), unless it is
+        there: the saved one is loaded; else the one held (or the newest saved) is caught up;
+        else every chunk is read. Returns whether the snapshot changed."""
         with self._lock:
             generation = self.index.generation() if generation is None else generation
             if self.snapshot is not None and self.snapshot.generation == generation:
                 return False
             snapshot = self._saved(generation)
             if snapshot is None:
-                snapshot = LexicalSnapshot.build(self.index, generation)
-                self._save(snapshot)
+                start = self.snapshot or self._newest_saved()
+                snapshot = (start.caught_up(self.index, generation) if start is not None
+                            else LexicalSnapshot.build(self.index, generation))
+                snapshot = self._save(snapshot)
             self.snapshot = snapshot
             return True
+
+    def advance(self, previous: int, generation: int, added: list[StoredChunk], removed: set[str]) -> None:
+        """A write moved the index from generation `previous` to `generation` by storing `added`
+        and removing `removed`: the snapshot of `previous` gets those changes (caught up with the
+        store instead when they do not account for what it holds: another writer's)."""
+        with self._lock:
+            start = self.snapshot if self.generation == previous else self._saved(previous)
+            if start is None:
+                start = self.snapshot or self._newest_saved()
+            if start is None:
+                snapshot = LexicalSnapshot.build(self.index, generation)
+            else:
+                snapshot = start.updated(generation, rows_of(added), removed) if start.generation == previous else start
+                if start.generation != previous or len(snapshot) != self.index.count():
+                    snapshot = start.caught_up(self.index, generation)
+            self.snapshot = self._save(snapshot)
+
+    def _saved(self, generation: int) -> LexicalSnapshot | None:
+        folder = self.folder
+        path = generation_folder(folder, generation) if folder else None
+        if path is None or not (path / "state.json").is_file():
+            return None
+        try:
+            return LexicalSnapshot.load(path, folder, self.snapshot)
+        except OSError as exc:  # its base removed meanwhile, say
+            log.info("lexical index %s could not be read (%s)", path, exc)
+            return None
+        except (ValueError, KeyError, IndexError) as exc:  # damaged: made again (and saved, if it can be)
+            log.warning("lexical index %s could not be read (%s); making it again", path, exc)
+            shutil.rmtree(path, ignore_errors=True)
+            return None
+
+    def _newest_saved(self) -> LexicalSnapshot | None:
+        folder = self.folder
+        for generation in saved_generations(folder) if folder and folder.is_dir() else []:
+            found = self._saved(generation)
+            if found is not None:
+                return found
+        return None
+
+    def _save(self, snapshot: LexicalSnapshot) -> LexicalSnapshot:
+        folder = self.folder
+        if folder is None:
+            return snapshot
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            snapshot = snapshot.save(folder)
+            self._forget_old(folder)
+        except OSError as exc:  # a read-only data dir: every process keeps its own
+            log.debug("lexical index not saved in %s: %s", folder, exc)
+        return snapshot
+
+    def _forget_old(self, folder: Path) -> None:
+        """Keep the newest generations and the bases they name; remove the rest."""
+        saved = saved_generations(folder)
+        kept = saved[:self.KEEP]
+        newest = saved[0] if saved else 0
+        bases = set()
+        for generation in kept:
+            try:
+                bases.add(json.loads((generation_folder(folder, generation) / "state.json").read_text())["base"])
+            except (OSError, ValueError, KeyError):
+                pass
+        for path in folder.iterdir():
+            if path.name.startswith("."):
+                continue
+            number = path.name[1:].split("-")[0]
+            number = int(number) if number.isdigit() else None
+            if number is None:
+                continue
+            # A base newer than the newest generation is one another process is about to name.
+            if (path.name[0] == "g" and number not in kept) or \
+                    (path.name[0] == "s" and path.name not in bases and number < newest):
+                shutil.rmtree(path, ignore_errors=True)

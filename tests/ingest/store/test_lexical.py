@@ -11,7 +11,8 @@ import sys
 import pytest
 
 from ingest.store import Connection, Filters, Index, LexicalIndex, LexicalSnapshot
-from ingest.sync import ingest
+from ingest.models import Article
+from ingest.sync import apply, ingest, make_chunker, make_plan
 from tests.helpers import ROOT, as_plain_user
 from tests.kit import WordEncoder
 
@@ -40,19 +41,22 @@ def found(snapshot: LexicalSnapshot, query: str) -> list[str]:
 def test_a_built_snapshot_is_saved_and_another_reader_loads_it_without_building(week_folder, settings, monkeypatch):
     index = Index(settings, WordEncoder())
     first = LexicalIndex(index)
+    first.snapshot = None
+    shutil.rmtree(first.folder)
     assert first.rebuild()
     folder = first.folder / f"g{index.generation()}"
-    assert folder.is_dir() and (folder / "chunks.json").is_file()
+    assert (folder / "state.json").is_file() and (first.folder / first.snapshot.base_name / "segment.json").is_file()
 
     def no_build(*args, **kwargs):
         raise AssertionError("built again although a saved snapshot of this generation exists")
 
     monkeypatch.setattr(LexicalSnapshot, "build", no_build)
+    monkeypatch.setattr(LexicalSnapshot, "caught_up", no_build)
     second = LexicalIndex(index)
     assert second.rebuild()
     loaded, built = second.snapshot, first.snapshot
-    assert loaded.generation == built.generation and loaded.ids == built.ids and loaded.articles == built.articles
-    assert (loaded.days == built.days).all() and (loaded.article_of == built.article_of).all()
+    assert loaded.generation == built.generation and loaded.ids == built.ids and loaded.versions() == built.versions()
+    assert (loaded.days == built.days).all()
     for query in ("dockers strike Antwerp", "burned hectares", "budget votes"):
         assert found(loaded, query) == found(built, query) and found(loaded, query)
     assert found(loaded, "dockers strike")[0] == "strike"
@@ -60,30 +64,87 @@ def test_a_built_snapshot_is_saved_and_another_reader_loads_it_without_building(
     assert [article for _, _, article in scored] == ["fire.md"]
 
 
-def test_a_new_generation_is_saved_beside_the_last_and_older_ones_are_removed(week_folder, settings):
+def test_an_ingest_writes_only_what_it_changed_and_keeps_the_last_generations(week_folder, settings, monkeypatch):
     index = Index(settings, WordEncoder())
     lexical = LexicalIndex(index)
     lexical.rebuild()
+    base = lexical.snapshot.base_name
     generations = []
     for n in range(3):
         (week_folder / f"late{n}.md").write_text(f"---\ntitle: Late {n}\npublished: 2024-09-0{n + 1}\n---\n"
                                               f"The harbour reopened to {n + 10} ships on Monday.\n")
+        (week_folder / "vote.md").write_text(f"---\ntitle: Budget vote\npublished: 2024-05-2{n}\n---\n"
+                                             f"Parliament passed the budget by {200 + n} votes.\n")
+        built = []
+        monkeypatch.setattr(LexicalSnapshot, "build", lambda *a, **k: built.append(a) or pytest.fail("rebuilt"))
         ingest([week_folder], settings, embedder=WordEncoder())
-        assert lexical.rebuild()
+        monkeypatch.undo()
+        assert lexical.rebuild() and lexical.snapshot.base_name == base  # the base is shared, not written again
         generations.append(index.generation())
         assert "late%d" % n in found(lexical.snapshot, f"harbour reopened {n + 10} ships")
+        assert found(lexical.snapshot, "Parliament budget votes") == ["vote"]
+        assert sorted(lexical.snapshot.ids) == sorted(c.id for c in index.all_chunks(include_text=False))
     kept = sorted(p.name for p in lexical.folder.iterdir() if not p.name.startswith("."))
-    assert kept == [f"g{g}" for g in sorted(generations[-LexicalIndex.KEEP:])]
+    assert kept == sorted([f"g{g}" for g in generations[-LexicalIndex.KEEP:]] + [base])
+    fresh = LexicalSnapshot.build(index, index.generation())
+    for query in ("harbour reopened ships", "dockers strike", "budget votes Parliament"):
+        got, expected = (dict((c, score) for c, score, _ in s.search(query, 10, Filters())) for s in (lexical.snapshot, fresh))
+        assert got == pytest.approx(expected) and got
 
 
-def test_a_damaged_saved_snapshot_is_built_again(week_folder, settings):
+def test_a_reader_of_another_data_dir_reads_only_the_chunks_that_changed(week_folder, settings, tmp_path,
+                                                                         monkeypatch):
+    index = Index(settings, WordEncoder())
+    reader = LexicalIndex(index)
+    reader.rebuild()
+    monkeypatch.setattr(LexicalIndex, "folder", property(lambda self: None))  # as if nothing were saved
+    (week_folder / "late.md").write_text("---\ntitle: Late\npublished: 2024-09-01\n---\n"
+                                         "The harbour reopened to ships on Monday.\n")
+    (week_folder / "fire.md").unlink()
+    assert ingest([week_folder], settings, embedder=WordEncoder(), prune=True).removed == 1
+    read = []
+    chunks = Index.chunks
+    monkeypatch.setattr(Index, "chunks", lambda self, ids: read.extend(ids) or chunks(self, ids))
+    assert reader.rebuild()
+    assert read == ["late.md:0"]
+    assert found(reader.snapshot, "harbour reopened ships") == ["late"] and found(reader.snapshot, "hectares") == []
+
+
+def test_writers_that_take_turns_each_update_from_the_other_ones_generation(week_folder, settings, tmp_path):
+    first, second = Index(settings, WordEncoder()), Index(settings, WordEncoder())
+    first.lexical.rebuild()
+    for n, writer in enumerate([first, second, first]):
+        article = Article(f"m{n}.md", f"More {n}", f"The ferry number {n} sailed at dawn.", f"/m{n}.md", None, None)
+        chunker = make_chunker(WordEncoder(), settings.chunking)
+        held = writer.articles()
+        apply(make_plan([article], held, chunker.version, index_chunker=writer.chunker), writer, WordEncoder(),
+              chunker, held)
+    assert first.lexical.generation == first.generation()
+    assert {c for c, _, _ in first.lexical.snapshot.search("ferry sailed dawn", 10, Filters())} == \
+           {"m0.md:0", "m1.md:0", "m2.md:0"}
+    assert len(first.lexical.snapshot) == first.count()
+
+
+def test_a_damaged_saved_snapshot_is_made_again(week_folder, settings):
     index = Index(settings, WordEncoder())
     LexicalIndex(index).rebuild()
     folder = LexicalIndex(index).folder / f"g{index.generation()}"
-    (folder / "chunks.json").write_text("{not json")
+    (folder / "state.json").write_text("{not json")
     lexical = LexicalIndex(index)
     assert lexical.rebuild() and found(lexical.snapshot, "dockers strike")[0] == "strike"
-    assert LexicalSnapshot.load(folder).ids == lexical.snapshot.ids  # and saved whole again
+    again = LexicalSnapshot.load(folder, folder.parent)  # and saved whole again
+    assert again.ids == lexical.snapshot.ids
+
+
+def test_a_snapshot_of_the_older_layout_is_replaced(week_folder, settings):
+    index = Index(settings, WordEncoder())
+    folder = LexicalIndex(index).folder
+    shutil.rmtree(folder)
+    (folder / f"g{index.generation()}").mkdir(parents=True)
+    (folder / f"g{index.generation()}" / "chunks.json").write_text('{"generation": 1, "ids": []}')
+    lexical = LexicalIndex(index)
+    assert lexical.rebuild() and found(lexical.snapshot, "dockers strike")[0] == "strike"
+    assert (folder / f"g{index.generation()}" / "state.json").is_file()
 
 
 READ_ONLY = """
