@@ -148,8 +148,10 @@ def bench_query(path: Path | None, settings: Settings) -> dict:
 
 def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) -> dict:
     """Search latency and memory as the archive grows, what loading the lexical index saved beside
-    the store costs another process, and what the first questions after another process's ingest
-    cost (that process saves the new lexical index; the running assistant loads it)."""
+    the store costs another process, and what another process's one-article ingest costs: in all,
+    after its embedding, and in the lexical update (against building the lexical index whole, as
+    every write did before it was updated by what changed), and the first questions after it (that
+    process saves the new generation; the running assistant loads it)."""
     from .scale import serving_rss_mb, synthetic_index
 
     embedder = encoder_for(settings)
@@ -179,7 +181,8 @@ def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) 
             after_ingest = _first_questions_after_an_ingest(assistant, local, Path(tmp), questions)
             assistant = None  # its lexical index too
             Connection.close(local)  # this size's vectors leave memory before the next is built
-            rows.append({"chunks": size, "build_seconds": round(build, 1), "bm25_build_seconds": round(bm25_seconds, 2),
+            after_ingest["update_vs_build"] = round(after_ingest["lexical_update_s"] / bm25_seconds, 4)
+            rows.append({"chunks": size, "build_seconds": round(build, 1), "lexical_build_s": round(bm25_seconds, 2),
                          "lexical_load_seconds": round(lexical_load_seconds, 3),
                          "search_p50_ms": timing["p50_ms"], "search_p95_ms": timing["p95_ms"],
                          **after_ingest, "lexical_mb": round(lexical_mb, 0),
@@ -190,12 +193,13 @@ def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) 
 
 def _first_questions_after_an_ingest(assistant: Assistant, settings: Settings, tmp: Path,
                                      questions: list[str]) -> dict:
+    from .scale import ingest_in_a_process
+
     """Another process ingests one article; the next questions are timed at once, and how long
     the running assistant takes to answer from the new article."""
     article = tmp / "late.md"
     article.write_text("---\ndate: 2024-02-01\n---\nThe Quorvath lighthouse was restored by 23 volunteers.\n")
-    env = {"ASSISTANT_DATA_DIR": str(settings.data_dir), "CHROMA_HOST": ""}
-    ingest_seconds, _ = timed_command([sys.executable, "-m", "assistant.cli", "ingest", str(article), "--quiet"], env)
+    ingest_seconds, parts = ingest_in_a_process(settings.data_dir, article)
     ingested = time.perf_counter()
     first = []
     for q in questions[:10]:
@@ -206,7 +210,9 @@ def _first_questions_after_an_ingest(assistant: Assistant, settings: Settings, t
         if time.perf_counter() - ingested > 300:
             break
         time.sleep(0.1)
-    return {"ingest_one_article_s": round(ingest_seconds, 1),  # its process also prepares the lexical index
+    return {"ingest_one_article_s": round(ingest_seconds, 1),  # the whole process: start, model, embedding
+            "after_embedding_s": round(parts["write"] + parts["commit"], 3),  # storing and the lexical update
+            "lexical_update_s": round(parts["advance"], 3),
             "first_answer_after_ingest_ms": round(first[0], 1),
             "max_of_10_after_ingest_ms": round(max(first), 1),
             "new_article_found_after_s": round(time.perf_counter() - ingested, 1)}

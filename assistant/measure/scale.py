@@ -106,3 +106,46 @@ def serving_rss_mb(data_dir: Path, questions: list[str]) -> float:
     done = subprocess.run([sys.executable, "-c", code, str(data_dir), json.dumps(questions)],
                           capture_output=True, text=True, check=True)
     return float(done.stdout.strip().splitlines()[-1])
+
+
+INGEST = """
+import json, sys, time
+from ingest import sync
+from ingest.store import Index, LexicalIndex
+from assistant.settings import load_settings
+
+spent = {"write": 0.0, "commit": 0.0, "advance": 0.0}
+
+
+def timed(owner, name):
+    original = getattr(owner, name)
+
+    def measured(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[name] += time.perf_counter() - started
+
+    setattr(owner, name, measured)
+
+
+for owner, name in ((Index, "write"), (Index, "commit"), (LexicalIndex, "advance")):
+    timed(owner, name)
+report = sync.ingest([sys.argv[2]], load_settings(data_dir=sys.argv[1], chroma_host=""))
+assert report.added == 1, report.summary()
+print(json.dumps(spent))
+"""
+
+
+def ingest_in_a_process(data_dir: Path, article: Path) -> tuple[float, dict]:
+    """`article` ingested by a process of its own, as `assistant ingest` does: its wall time, and
+    the seconds it spent writing to the store, committing, and updating the lexical index."""
+    import json
+    import subprocess
+    import sys
+
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", INGEST, str(data_dir), str(article)], capture_output=True, text=True,
+                          check=True)
+    return time.perf_counter() - started, json.loads(done.stdout.strip().splitlines()[-1])

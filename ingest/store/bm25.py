@@ -163,27 +163,38 @@ def scores(query_terms: list[str], parts: list[tuple[Segment, np.ndarray | None]
     """BM25 scores of every chunk of each (segment, live mask or None) for the query's terms
     (a term asked twice counts twice, as bm25s does), from the statistics of the live chunks of
     all segments together; chunks that are not live score 0."""
-    live_count = sum(len(s) if live is None else int(live.sum()) for s, live in parts)
-    out = [np.zeros(len(s), np.float32) for s, _ in parts]
-    if not live_count:
+    return Scorer(parts).scores(query_terms)
+
+
+class Scorer:
+    """The statistics of some segments taken together (live chunks, average length), computed
+    once for many questions."""
+
+    def __init__(self, parts: list[tuple[Segment, np.ndarray | None]]):
+        self.parts = parts
+        self.live_count = sum(len(s) if live is None else int(live.sum()) for s, live in parts)
+        total = sum(int(s.lengths.sum()) if live is None else int(s.lengths[live].sum()) for s, live in parts)
+        average = max(total / self.live_count, 1e-9) if self.live_count else 1.0
+        # Per chunk, the part of the denominator that does not depend on the term.
+        self.norms = [(K1 * ((1 - B) + B * s.lengths.astype(np.float32) / np.float32(average))).astype(np.float32)
+                      for s, _ in parts]
+
+    def scores(self, query_terms: list[str]) -> list[np.ndarray]:
+        out = [np.zeros(len(s), np.float32) for s, _ in self.parts]
+        if not self.live_count:
+            return out
+        for term, times in Counter(query_terms).items():
+            found = [segment.postings(term) for segment, _ in self.parts]
+            df = sum(len(docs) if live is None else int(np.count_nonzero(live[docs]))
+                     for (_, live), (docs, _) in zip(self.parts, found))
+            if not df:
+                continue
+            idf = np.float32(np.log(1 + (self.live_count - df + 0.5) / (df + 0.5)) * times)
+            for (docs, tfs), norm, into in zip(found, self.norms, out):
+                if len(docs):
+                    tf = tfs.astype(np.float32)
+                    into[docs] += idf * tf / (norm[docs] + tf)
+        for (_, live), into in zip(self.parts, out):
+            if live is not None:
+                into[~live] = 0.0
         return out
-    total = sum(int(s.lengths.sum()) if live is None else int(s.lengths[live].sum()) for s, live in parts)
-    average = max(total / live_count, 1e-9)
-    for term, times in Counter(query_terms).items():
-        found = []
-        for segment, live in parts:
-            docs, tfs = segment.postings(term)
-            if live is not None and len(docs):
-                alive = live[docs]
-                docs, tfs = docs[alive], tfs[alive]
-            found.append((docs, tfs))
-        df = sum(len(docs) for docs, _ in found)
-        if not df:
-            continue
-        idf = np.log(1 + (live_count - df + 0.5) / (df + 0.5)) * times
-        for (segment, _), (docs, tfs), into in zip(parts, found, out):
-            if len(docs):
-                tf = tfs.astype(np.float32)
-                norm = K1 * ((1 - B) + B * segment.lengths[docs] / average)
-                into[docs] += (idf * tf / (norm + tf)).astype(np.float32)
-    return out

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from ..text import tokenize
-from .bm25 import EMPTY, Row, Segment, scores
+from .bm25 import EMPTY, Row, Scorer, Segment
 from .filters import Filters
 from .schema import StoredChunk, embedding_text, generation_folder, lexical_folder, saved_generations
 
@@ -68,6 +68,10 @@ class LexicalSnapshot:
         """Which base chunks are still stored (None: all of them)."""
         return ~self.removed if self.removed.any() else None
 
+    @cached_property
+    def scorer(self) -> Scorer:
+        return Scorer([(self.base, self.live), (self.added, None)])
+
     def __len__(self) -> int:
         return len(self.base) - int(self.removed.sum()) + len(self.added)
 
@@ -92,8 +96,8 @@ class LexicalSnapshot:
         terms = tokenize([query])[0]
         if not terms or not len(self):
             return []
-        parts = [(self.base, self.live), (self.added, None)]
-        scored = scores(terms, parts)
+        parts = self.scorer.parts
+        scored = self.scorer.scores(terms)
         days = filters.day_range()
         for n, (segment, _) in enumerate(parts):
             if days is not None:
