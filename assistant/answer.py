@@ -112,7 +112,7 @@ class Assistant:
 
     @cached_property
     def embedder(self) -> Encoder:
-        return self._embedder or encoder_for(self.settings)
+        return self._embedder or encoder_for(self.settings, short_texts=True)
 
     @cached_property
     def index(self) -> Index:

@@ -7,6 +7,7 @@ from .settings import IngestSettings
 from .store import recorded_variant
 
 
-def encoder_for(settings: IngestSettings) -> Encoder:
-    """The encoder the settings ask for; the "auto" variant follows the one the index was built with."""
-    return encoder_from_settings(settings.encoder, recorded_variant(settings))
+def encoder_for(settings: IngestSettings, short_texts: bool = False) -> Encoder:
+    """The encoder the settings ask for; the "auto" variant follows the one the index was built
+    with; `short_texts` for the assistant's, which embeds questions and sentences."""
+    return encoder_from_settings(settings.encoder, recorded_variant(settings), short_texts)

@@ -100,6 +100,8 @@ def test_a_failed_export_falls_back_to_torch_unless_onnx_was_asked_for(tmp_path,
 def test_backend_choice():
     assert resolve_backend("auto", "bf16") == "torch"
     assert resolve_backend("auto", "fp32") == "onnx"
+    assert resolve_backend("auto", "bf16", short_texts=True) == "onnx"  # questions and sentences
+    assert resolve_backend("torch", "bf16", short_texts=True) == "torch"  # asked for: kept
     assert resolve_backend("torch", "fp32") == "torch"
     assert resolve_backend("auto", "bf16", "int8") == "onnx"  # int8 runs only on ONNX Runtime
     with pytest.raises(EncoderError, match="not one of auto, onnx, torch"):

@@ -23,7 +23,8 @@ def corpus(n: int, seed: int, prefix: str = "a") -> list[Row]:
     rows = []
     for i in range(n):
         words = [rng.choice(WORDS[: rng.randint(4, len(WORDS))]) for _ in range(rng.randint(1, 30))]
-        rows.append(Row(f"{prefix}{i // 3}:{i % 3}", f"h{seed}", 19000 + i % 40, (f"{prefix}{i // 3}", f"/{prefix}{i // 3}.md"),
+        article = f"{prefix}{i // 3}"
+        rows.append(Row(f"{article}:{i % 3}", f"h{seed}", 19000 + i % 40, (article, f"/{article}.md"),
                         dict(Counter(words))))
     return rows
 

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from ingest.store import Connection, Filters, Index, LexicalIndex, LexicalSnapshot
 from ingest.models import Article
+from ingest.store import Connection, Filters, Index, LexicalIndex, LexicalSnapshot
 from ingest.sync import apply, ingest, make_chunker, make_plan
 from tests.helpers import ROOT, as_plain_user
 from tests.kit import WordEncoder
@@ -88,7 +88,8 @@ def test_an_ingest_writes_only_what_it_changed_and_keeps_the_last_generations(we
     assert kept == sorted([f"g{g}" for g in generations[-LexicalIndex.KEEP:]] + [base])
     fresh = LexicalSnapshot.build(index, index.generation())
     for query in ("harbour reopened ships", "dockers strike", "budget votes Parliament"):
-        got, expected = (dict((c, score) for c, score, _ in s.search(query, 10, Filters())) for s in (lexical.snapshot, fresh))
+        got, expected = (dict((c, score) for c, score, _ in snapshot.search(query, 10, Filters()))
+                         for snapshot in (lexical.snapshot, fresh))
         assert got == pytest.approx(expected) and got
 
 
