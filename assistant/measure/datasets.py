@@ -36,7 +36,7 @@ def guess_format(path: Path) -> str:
         return "squad"
     if path.is_dir() and any(path.glob("*_gcs.jsonl")):
         return "realtimeqa"
-    if path.suffix == ".json":
+    if path.suffix == ".json" or (path.is_dir() and (path / "qa.json").is_file()):
         return "qa"
     raise FileNotFoundError(f"{path}: cannot tell the data set's format; pass --format squad|realtimeqa|qa")
 
@@ -92,6 +92,10 @@ def load_realtimeqa(path: Path) -> Dataset:
 
 
 def load_qa(path: Path) -> Dataset:
+    if path.is_dir():
+        path = path / "qa.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such questions file; give a qa-format .json file or its folder")
     data = json.loads(path.read_text())
     questions = []
     for n, q in enumerate(data["questions"]):

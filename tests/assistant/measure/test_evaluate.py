@@ -108,3 +108,6 @@ def test_a_qa_file_asks_each_question_on_its_day_of_the_corpus_beside_it(tmp_pat
     assert dataset.name == tmp_path.name and [q.asked_on for q in dataset.questions] == ["2024-08-16", None]
     assert corpus_beside(tmp_path / "qa.json") == tmp_path / "corpus"
     assert corpus_beside(tmp_path / "corpus") is None
+    folder = load_dataset(tmp_path)  # the folder names its questions file
+    assert folder.name == dataset.name and [q.text for q in folder.questions] == [q.text for q in dataset.questions]
+    assert corpus_beside(tmp_path) == tmp_path / "corpus"
