@@ -23,9 +23,9 @@ def open_encoder(model_path: str | os.PathLike | None = None, batch_size: int = 
 
     `backend` "auto" picks torch where the CPU computes bf16 natively (faster there on whole
     passages) and ONNX Runtime elsewhere, and ONNX Runtime for `short_texts` (questions and
-    sentences, where a call's fixed cost decides) everywhere; it falls back to torch (with a
-    warning) when the export cannot be made; "onnx" asked for explicitly fails instead, with
-    what to do. `variant` "int8" needs ONNX.
+    sentences, where a call's fixed cost decides) unless the CPU has AMX; it falls back to torch
+    (with a warning) when the export cannot be made; "onnx" asked for explicitly fails instead,
+    with what to do. `variant` "int8" needs ONNX.
     """
     path = Path(model_path) if model_path else default_model_path()
     check_folder(path)
@@ -72,20 +72,29 @@ def choose_variant(settings: EncoderSettings, recorded: str | None = None) -> st
     return "int8" if resolve_backend(settings.backend, precision) == "onnx" else "full"
 
 
+def _cpu_flags() -> str:
+    try:
+        return Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""
+
+
 def cpu_has_bf16() -> bool:
     """Native bfloat16 matrix units (AVX512-BF16 or AMX); without them bf16 is slower, not faster."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
+    flags = _cpu_flags()
     return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def cpu_has_amx() -> bool:
+    """AMX tiles, where bf16 torch answers short texts fast too."""
+    return "amx_bf16" in _cpu_flags()
 
 
 def resolve_backend(backend: str, precision: str, variant: str = "full", short_texts: bool = False) -> str:
     """'auto' -> torch where bf16 runs natively (that is faster there on whole passages), else
-    ONNX Runtime; ONNX Runtime for short texts everywhere (a question or a few sentences: torch's
-    fixed cost per call outweighs bf16, 24.5 against 5.7 ms a question on a host with AVX512-BF16);
-    the int8 variant runs only on ONNX Runtime."""
+    ONNX Runtime; for short texts (a question or a few sentences) torch only where the CPU has
+    AMX: with AVX512-BF16 alone, torch's fixed cost per call outweighs bf16 (24.5 against 5.7 ms
+    a question on a 2-core AMD EPYC). The int8 variant runs only on ONNX Runtime."""
     if backend not in ("auto", "onnx", "torch"):
         raise EncoderError(f"embedding backend {backend!r} is not one of auto, onnx, torch")
     if variant not in VARIANTS:
@@ -96,7 +105,7 @@ def resolve_backend(backend: str, precision: str, variant: str = "full", short_t
                                "set ASSISTANT_EMBED_BACKEND=onnx")
         return "onnx"
     if backend == "auto":
-        return "torch" if precision == "bf16" and not short_texts else "onnx"
+        return "torch" if precision == "bf16" and (not short_texts or cpu_has_amx()) else "onnx"
     return backend
 
 
