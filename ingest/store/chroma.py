@@ -36,6 +36,8 @@ from .schema import (
 
 log = logging.getLogger(__name__)
 
+WRITER_SAVES = 3.0  # seconds a reader waits for the writer to save the generation it moved to
+
 
 class Index:
     """A Chroma collection of passages that remembers the encoder it was built with (model,
@@ -148,7 +150,7 @@ class Index:
                 return False
             if self.lexical.snapshot is not None:
                 self.reopen()
-            return self.lexical.rebuild(generation)
+            return self.lexical.rebuild(generation, wait=WRITER_SAVES)
 
     def count(self) -> int:
         with self._calling():

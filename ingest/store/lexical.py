@@ -15,6 +15,7 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -227,15 +228,20 @@ class LexicalIndex:
             self.rebuild()
         return self.snapshot
 
-    def rebuild(self, generation: int | None = None) -> bool:
+    def rebuild(self, generation: int | None = None, wait: float = 0.0) -> bool:
         """Bring the snapshot to the index's generation (now, or the one given), unless it is
-        there: the saved one is loaded; else the one held (or the newest saved) is caught up;
-        else every chunk is read. Returns whether the snapshot changed."""
+        there: the saved one is loaded (waiting up to `wait` seconds for the writer, which saves
+        it just after it moves the generation); else the one held (or the newest saved) is caught
+        up; else every chunk is read. Returns whether the snapshot changed."""
         with self._lock:
             generation = self.index.generation() if generation is None else generation
             if self.snapshot is not None and self.snapshot.generation == generation:
                 return False
             snapshot = self._saved(generation)
+            deadline = time.monotonic() + wait
+            while snapshot is None and self.folder is not None and time.monotonic() < deadline:
+                time.sleep(0.1)
+                snapshot = self._saved(generation)
             if snapshot is None:
                 start = self.snapshot or self._newest_saved()
                 snapshot = (start.caught_up(self.index, generation) if start is not None
