@@ -10,13 +10,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
 
 from ingest.encoders import Encoder, open_encoder
 from ingest.loaders import discover, load_file
-from ingest.store import Connection, LexicalIndex, LexicalSnapshot
+from ingest.store import Connection, Filters, LexicalIndex, LexicalSnapshot
 from ingest.sync import make_chunker, passage_texts
 from ingest.wiring import encoder_for
 
@@ -165,17 +166,21 @@ def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) 
             local = settings.model_copy(update={"data_dir": Path(tmp) / "index", "chroma_host": None})
             build = synthetic_index(local, embedder, base_texts, base, size)
             assistant = Assistant(local, embedder=embedder)
-            before = rss_mb()
             started = time.perf_counter()
             built = LexicalSnapshot.build(assistant.index, assistant.index.generation())
             bm25_seconds = time.perf_counter() - started
-            lexical_mb = rss_mb() - before
             del built
             assistant.refresh()  # loads what the commit of the synthetic index saved
             loaded = LexicalIndex(assistant.index)  # as every other process of this data dir does
+            tracemalloc.start()
             started = time.perf_counter()
             loaded.rebuild()
             lexical_load_seconds = time.perf_counter() - started
+            loaded.snapshot.search(questions[0], 10, Filters())  # and what searching keeps
+            heap_mb = tracemalloc.get_traced_memory()[0] / 2**20
+            tracemalloc.stop()
+            mapped_mb = sum(f.stat().st_size for f in (loaded.folder / loaded.snapshot.base_name).iterdir()
+                            if f.suffix == ".npy") / 2**20
             loaded = None
             timing = latency(lambda q: assistant.search(q, k=10), questions)
             after_ingest = _first_questions_after_an_ingest(assistant, local, Path(tmp), questions)
@@ -185,8 +190,8 @@ def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) 
             rows.append({"chunks": size, "build_seconds": round(build, 1), "lexical_build_s": round(bm25_seconds, 2),
                          "lexical_load_seconds": round(lexical_load_seconds, 3),
                          "search_p50_ms": timing["p50_ms"], "search_p95_ms": timing["p95_ms"],
-                         **after_ingest, "lexical_mb": round(lexical_mb, 0),
-                         "lexical_bytes_per_chunk": round(lexical_mb * 2**20 / size),
+                         **after_ingest, "lexical_heap_mb": round(heap_mb, 1),
+                         "lexical_mapped_mb": round(mapped_mb, 1),
                          "serving_rss_mb": round(serving_rss_mb(local.data_dir, questions[:10]), 0)})
     return {"rows": rows}
 
