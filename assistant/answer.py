@@ -9,7 +9,7 @@ from datetime import date
 from functools import cached_property
 from typing import Iterator
 
-from ingest.encoders import Encoder
+from ingest.encoders import CachedEncoder, Encoder
 from ingest.store import Index
 from ingest.wiring import encoder_for
 
@@ -112,7 +112,8 @@ class Assistant:
 
     @cached_property
     def embedder(self) -> Encoder:
-        return self._embedder or encoder_for(self.settings, short_texts=True)
+        # Questions and sentences of popular articles come again: their vectors are kept.
+        return self._embedder or CachedEncoder(encoder_for(self.settings, short_texts=True))
 
     @cached_property
     def index(self) -> Index:
