@@ -113,7 +113,10 @@ class Assistant:
     @cached_property
     def embedder(self) -> Encoder:
         # Questions and sentences of popular articles come again: their vectors are kept.
-        return self._embedder or CachedEncoder(encoder_for(self.settings, short_texts=True))
+        if self._embedder is not None:
+            return self._embedder
+        encoder = encoder_for(self.settings, short_texts=True)
+        return CachedEncoder(encoder, self.settings.kept_vectors) if self.settings.kept_vectors else encoder
 
     @cached_property
     def index(self) -> Index:

@@ -154,6 +154,9 @@ class Settings(IngestSettings):
         "(a new lexical index is built aside and swapped in; the embedded store is reopened); 0: never.",
     )
     ui_concurrency: int = Field(2, description="Questions the web chat (and, apart, the /v1 API) answers at once.")
+    kept_vectors: int = Field(
+        20_000, ge=0, description="Vectors of the questions and sentences embedded last that a running "
+        "assistant keeps (a question or sentence met again is not embedded again); 0: none kept.")
     api_key: str | None = Field(
         None, description="Keys the OpenAI-compatible API (/v1) and MCP (/mcp) ask for as 'Authorization: "
         "Bearer <key>' (comma-separated). Unset: no key, unless the web chat has a login, which then closes them."
