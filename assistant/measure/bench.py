@@ -202,10 +202,10 @@ def bench_scale(path: Path, settings: Settings, sizes=(1_000, 10_000, 100_000)) 
 
 def _first_questions_after_an_ingest(assistant: Assistant, settings: Settings, tmp: Path,
                                      questions: list[str]) -> dict:
-    from .scale import ingest_in_a_process
-
     """Another process ingests one article; the next questions are timed at once, and how long
     the running assistant takes to answer from the new article."""
+    from .scale import ingest_in_a_process
+
     article = tmp / "late.md"
     article.write_text("---\ndate: 2024-02-01\n---\nThe Quorvath lighthouse was restored by 23 volunteers.\n")
     ingest_seconds, parts = ingest_in_a_process(settings.data_dir, article)

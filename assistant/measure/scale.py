@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -92,20 +95,22 @@ def peer_comparison(path: Path, settings: Settings, index_dir: Path | None = Non
             "answer_accuracy": ours["answer_accuracy"], "overall_accuracy": ours["overall_accuracy"]}
 
 
+def _in_a_process(code: str, *args: str) -> str:
+    """The last line `code` prints, run by a Python process of its own with `args`."""
+    done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+SERVING = ("import json, sys; from assistant.measure.bench import rss_mb; from assistant import Assistant; "
+           "from assistant.settings import load_settings; "
+           "a = Assistant(load_settings(data_dir=sys.argv[1], chroma_host='', refresh_seconds=0)); a.warm_up(); "
+           "[a.answer(q) for q in json.loads(sys.argv[2])]; print(rss_mb())")
+
+
 def serving_rss_mb(data_dir: Path, questions: list[str]) -> float:
     """The resident memory of a process that opens the index and answers, as `assistant serve`
     does (measured in a process of its own: the benchmark's own holds the corpus and torch)."""
-    import json
-    import subprocess
-    import sys
-
-    code = ("import json, sys; from assistant.measure.bench import rss_mb; from assistant import Assistant; "
-            "from assistant.settings import load_settings; "
-            "a = Assistant(load_settings(data_dir=sys.argv[1], chroma_host='', refresh_seconds=0)); a.warm_up(); "
-            "[a.answer(q) for q in json.loads(sys.argv[2])]; print(rss_mb())")
-    done = subprocess.run([sys.executable, "-c", code, str(data_dir), json.dumps(questions)],
-                          capture_output=True, text=True, check=True)
-    return float(done.stdout.strip().splitlines()[-1])
+    return float(_in_a_process(SERVING, str(data_dir), json.dumps(questions)))
 
 
 INGEST = """
@@ -141,11 +146,6 @@ print(json.dumps(spent))
 def ingest_in_a_process(data_dir: Path, article: Path) -> tuple[float, dict]:
     """`article` ingested by a process of its own, as `assistant ingest` does: its wall time, and
     the seconds it spent writing to the store, committing, and updating the lexical index."""
-    import json
-    import subprocess
-    import sys
-
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", INGEST, str(data_dir), str(article)], capture_output=True, text=True,
-                          check=True)
-    return time.perf_counter() - started, json.loads(done.stdout.strip().splitlines()[-1])
+    spent = json.loads(_in_a_process(INGEST, str(data_dir), str(article)))
+    return time.perf_counter() - started, spent

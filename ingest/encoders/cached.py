@@ -22,6 +22,8 @@ class CachedEncoder:
         return getattr(self.encoder, name)
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return self.encoder.embed(texts)
         with self._lock:
             found = {t: self._kept[t] for t in texts if t in self._kept}
             for text in found:
@@ -35,6 +37,4 @@ class CachedEncoder:
                     self._kept[text] = vector
                 while len(self._kept) > self.size:
                     self._kept.popitem(last=False)
-        if not texts:
-            return self.encoder.embed(texts)
         return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)

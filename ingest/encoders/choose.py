@@ -3,6 +3,7 @@ is native), and makes the ONNX export when it is missing; nothing changes its ch
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -72,6 +73,7 @@ def choose_variant(settings: EncoderSettings, recorded: str | None = None) -> st
     return "int8" if resolve_backend(settings.backend, precision) == "onnx" else "full"
 
 
+@functools.cache
 def _cpu_flags() -> str:
     try:
         return Path("/proc/cpuinfo").read_text()

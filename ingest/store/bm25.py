@@ -159,16 +159,11 @@ _NONE = np.zeros(0, np.int32)
 EMPTY = Segment.of([])
 
 
-def scores(query_terms: list[str], parts: list[tuple[Segment, np.ndarray | None]]) -> list[np.ndarray]:
-    """BM25 scores of every chunk of each (segment, live mask or None) for the query's terms
-    (a term asked twice counts twice, as bm25s does), from the statistics of the live chunks of
-    all segments together; chunks that are not live score 0."""
-    return Scorer(parts).scores(query_terms)
-
-
 class Scorer:
-    """The statistics of some segments taken together (live chunks, average length), computed
-    once for many questions."""
+    """BM25 over some (segment, live mask or None) taken together: their statistics (live chunks,
+    average length) computed once for many questions; `scores` gives every chunk of each
+    segment its score for the query's terms (a term asked twice counts twice, as bm25s does),
+    and chunks that are not live 0."""
 
     def __init__(self, parts: list[tuple[Segment, np.ndarray | None]]):
         self.parts = parts

@@ -242,29 +242,27 @@ class LexicalIndex:
             while snapshot is None and self.folder is not None and time.monotonic() < deadline:
                 time.sleep(0.1)
                 snapshot = self._saved(generation)
-            if snapshot is None:
-                start = self.snapshot or self._newest_saved()
-                snapshot = (start.caught_up(self.index, generation) if start is not None
-                            else LexicalSnapshot.build(self.index, generation))
-                snapshot = self._save(snapshot)
-            self.snapshot = snapshot
+            self.snapshot = snapshot if snapshot is not None else self._save(self._made(generation))
             return True
 
     def advance(self, previous: int, generation: int, added: list[StoredChunk], removed: set[str]) -> None:
         """A write moved the index from generation `previous` to `generation` by storing `added`
-        and removing `removed`: the snapshot of `previous` gets those changes (caught up with the
-        store instead when they do not account for what it holds: another writer's)."""
+        and removing `removed`: the snapshot of `previous` gets those changes (the snapshot is
+        made as `rebuild` makes it instead when there is none of `previous`, or when the changes
+        do not account for what the store holds: another writer's)."""
         with self._lock:
             start = self.snapshot if self.generation == previous else self._saved(previous)
-            if start is None:
-                start = self.snapshot or self._newest_saved()
-            if start is None:
-                snapshot = LexicalSnapshot.build(self.index, generation)
-            else:
-                snapshot = start.updated(generation, rows_of(added), removed) if start.generation == previous else start
-                if start.generation != previous or len(snapshot) != self.index.count():
-                    snapshot = start.caught_up(self.index, generation)
+            snapshot = start.updated(generation, rows_of(added), removed) if start is not None else None
+            if snapshot is None or len(snapshot) != self.index.count():
+                snapshot = self._made(generation)
             self.snapshot = self._save(snapshot)
+
+    def _made(self, generation: int) -> LexicalSnapshot:
+        """The snapshot held (or the newest saved) caught up with the store; else every chunk read."""
+        start = self.snapshot or self._newest_saved()
+        if start is None:
+            return LexicalSnapshot.build(self.index, generation)
+        return start.caught_up(self.index, generation)
 
     def _saved(self, generation: int) -> LexicalSnapshot | None:
         folder = self.folder

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ingest.store import Filters
-from ingest.store.bm25 import Row, Segment, scores
+from ingest.store.bm25 import Row, Scorer, Segment
 from ingest.store.lexical import LexicalSnapshot
 
 WORDS = ("harbour strike dockers fire hectares budget vote minister troops niger france base "
@@ -53,7 +53,7 @@ def test_the_scores_are_those_of_bm25s(query):
     reference = bm25s.BM25()
     reference.index((ids, vocab), show_progress=False)
     expected = reference.get_scores(query)
-    [got] = scores(query, [(Segment.of(rows), None)])
+    [got] = Scorer([(Segment.of(rows), None)]).scores(query)
     assert np.allclose(got, expected, rtol=1e-5, atol=1e-6) and expected.max() > 0
 
 
