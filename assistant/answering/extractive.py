@@ -31,9 +31,10 @@ from .rules import (
     grounded_score,
     has_type,
     overview,
-    sentence_score,
 )
+from .scorer import FEATURES, Candidate, Scorer, feature_row, load_scorer, newest_day
 from .sources import disagrees
+from .spans import answer_span
 
 
 @dataclass
@@ -48,16 +49,20 @@ class ScoredSentence:
 class ExtractiveGenerator:
     """Quotes the passage sentences that best match the question, best first, up to `max_claims`.
 
-    A sentence's score mixes its embedding similarity to the question with the share of the
-    question's terms it contains (plus a little when it holds the kind of thing asked for: a
-    number, a date, a name); the best sentence's score is the draft's `support`, halved when
+    A sentence's score weighs its features (`scorer.FEATURES`: embedding similarity to the
+    question, the share of the question's terms it holds, alone and with its title and the
+    sentence before it, whether it holds the kind of thing asked for, its place in the passage
+    and the article's, the article's age) by the fitted `scorer`; the best sentence's score is
+    the draft's `support`, halved when
     its passage never mentions a name or figure the question asks about, and halved when the
     question asks what did not happen and the sentence negates nothing. The draft also lists the
     `candidates` best sentences, each scored (and halved) as if it alone were the answer.
     """
 
-    def __init__(self, embedder: Encoder, passages: int = 4, max_claims: int = 2, candidates: int = 0):
+    def __init__(self, embedder: Encoder, passages: int = 4, max_claims: int = 2, candidates: int = 0,
+                 scorer: Scorer | None = None):
         self.embedder = embedder
+        self.scorer = scorer or load_scorer()
         self.candidates = candidates
         self.passages = passages
         self.max_claims = max_claims
@@ -65,20 +70,12 @@ class ExtractiveGenerator:
     def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray,
               time: TimeSense | None = None) -> Draft:
         hits = hits[: self.passages]
-        sentences = self._sentences(hits)
-        if not sentences:
+        candidates, rows = self.features(question, query, hits, query_vector)
+        if not candidates:
             return Draft([], 0.0)
-        q_terms = term_set(query)
         wants = answer_type(question)
-        texts = [hits[h].passage[s:e] for h, s, e in sentences]
-        who = reporter_asked(question)  # "What did Le Monde report?": what Le Monde is said to report is asked
-        typed = [has_type(t, wants, question) or float(bool(who) and reports(t, who)) for t in texts]
-        covered = [coverage(q_terms, terms) + TYPED_BONUS * k for terms, k in zip(term_sets(texts), typed)]
-        # Embedding costs the most: only the lexically likeliest sentences are embedded.
-        shortlist = sorted(range(len(texts)), key=lambda i: (-covered[i], sentences[i][0]))[:SHORTLIST]
-        dense = self.embedder.embed([texts[i] for i in shortlist]) @ query_vector
-        scored = sorted((ScoredSentence(*sentences[i], sentence_score(float(d), covered[i]), bool(typed[i]))
-                         for i, d in zip(shortlist, dense)), key=lambda x: -x.score)
+        scored = sorted((ScoredSentence(c.hit, c.start, c.end, float(s), bool(c.typed))
+                         for c, s in zip(candidates, self.scorer.score(rows))), key=lambda x: -x.score)
         claims = [self._claim(x, hits) for x in self._pick(scored)]  # the first is scored[0]
         if explaining(question):
             claims = self._explained(scored, hits)
@@ -171,10 +168,39 @@ class ExtractiveGenerator:
                 picked = [best, holder]
         return picked
 
-    def _sentences(self, hits: list[Hit]) -> list[tuple[int, int, int]]:
+    def features(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray,
+                 shortlist: int | None = SHORTLIST) -> tuple[list[Candidate], np.ndarray]:
+        """The passages' sentences worth embedding (the `shortlist` lexically likeliest; all for
+        None) and their feature rows (`scorer.FEATURES`)."""
+        candidates = self._candidates(question, query, hits)
+        if not candidates:
+            return [], np.zeros((0, len(FEATURES)))
+        q_terms = term_set(query)
+        covered = [coverage(q_terms, c.terms) + TYPED_BONUS * c.typed for c in candidates]
+        # Embedding costs the most: only the lexically likeliest sentences are embedded.
+        order = sorted(range(len(candidates)), key=lambda i: (-covered[i], candidates[i].hit))
+        candidates = [candidates[i] for i in order[:shortlist]]
+        texts = [hits[c.hit].passage[c.start:c.end] for c in candidates]
+        dense = self.embedder.embed(texts) @ query_vector
+        titles, newest = term_sets([h.title for h in hits]), newest_day(hits)
+        rows = [feature_row(c, float(d), q_terms, titles[c.hit], hits, question, query, t, newest)
+                for c, d, t in zip(candidates, dense, texts)]
+        return candidates, np.array(rows, dtype=np.float64)
+
+    @staticmethod
+    def _candidates(question: str, query: str, hits: list[Hit]) -> list[Candidate]:
+        wants = answer_type(question)
+        who = reporter_asked(question)  # "What did Le Monde report?": what Le Monde is said to report is asked
         out = []
         for h, hit in enumerate(hits):
-            out += [(h, s, e) for s, e in sentence_spans(hit.passage) if e - s >= MIN_SENTENCE_CHARS]
+            spans = [(s, e) for s, e in sentence_spans(hit.passage) if e - s >= MIN_SENTENCE_CHARS]
+            texts = [hit.passage[s:e] for s, e in spans]
+            previous: set[str] = set()
+            for (s, e), text, terms in zip(spans, texts, term_sets(texts)):
+                typed = float(bool(has_type(text, wants, question) or answer_span(question, text)
+                                   or who and reports(text, who)))
+                out.append(Candidate(h, s, e, terms, typed, previous))
+                previous = terms
         return out
 
 

@@ -9,7 +9,9 @@ import re
 from ingest.text import INNER_NAME, NAME, YEAR_OR_FIGURE, content_words, mentions, term_set
 
 # --- a sentence's score -----------------------------------------------------------------------
-DENSE_WEIGHT = 0.6  # share of embedding similarity in a sentence's score; the rest is term coverage
+# Sentences are scored by the fitted `scorer`; the hand-set mix below is its baseline, its scale
+# (the fitted scores keep its mean and spread) and the lexical half picks the shortlist.
+DENSE_WEIGHT = 0.6  # share of embedding similarity in the hand-set score; the rest is term coverage
 TYPED_BONUS = 0.1  # added to coverage when a sentence holds the kind of thing asked (number, date, name)
 SHORTLIST = 8  # sentences embedded per question: the lexically likeliest
 MIN_SENTENCE_CHARS = 12  # shorter "sentences" (datelines, bylines) are never quoted

@@ -32,7 +32,8 @@ DATE = re.compile(rf"\b(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|S
 # A name: capitalised words, with the small words that join them inside names.
 RUN = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z]"
                  r"(?:\s(?:of|de|du|al|bin|van|von|der|la|le|el|the)?\s?[A-Z][\w'’-]*[A-Za-z])*")
-LOCATIVE = re.compile(r"\b(?:in|at|near|from|to|outside|inside|across)\s(?:the\s(?:capital|city|town|region|"
+# "to" is left out: "close to Defense Minister Sebastien Lecornu", "according to Reuters".
+LOCATIVE = re.compile(r"\b(?:in|at|near|from|outside|inside|across)\s(?:the\s(?:capital|city|town|region|"
                       r"province|village)(?: of)?,?\s)?$")
 TITLES = {"president", "minister", "prime", "mr", "mrs", "ms", "dr", "general", "gen", "king", "queen", "chief",
           "secretary", "governor", "mayor", "senator", "judge", "ambassador", "captain"}

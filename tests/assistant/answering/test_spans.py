@@ -32,6 +32,8 @@ def test_the_phrase_that_answers_is_found_and_is_part_of_the_quote(question, sen
     ("Why is France leaving Niger?", TROOPS),
     ("How many German soldiers are deployed?", "No figure is given for the German contingent."),
     ("When did the coup happen?", "The coup shocked the region."),
+    ("Where are the French military bases in Niger?",  # a person after "to" is no place
+     "France's army is holding talks, a source close to Defense Minister Sebastien Lecornu told AFP."),
 ])
 def test_no_phrase_when_none_clearly_answers(question, sentence):
     assert answer_span(question, sentence) is None
