@@ -33,7 +33,7 @@ from .rules import (
     overview,
 )
 from .scorer import FEATURES, Candidate, Scorer, feature_row, load_scorer, newest_day
-from .sources import disagrees
+from .sources import counts_something_else, disagrees
 from .spans import answer_span
 
 
@@ -76,7 +76,7 @@ class ExtractiveGenerator:
         wants = answer_type(question)
         scored = sorted((ScoredSentence(c.hit, c.start, c.end, float(s), bool(c.typed))
                          for c, s in zip(candidates, self.scorer.score(rows))), key=lambda x: -x.score)
-        claims = [self._claim(x, hits) for x in self._pick(scored)]  # the first is scored[0]
+        claims = [self._claim(x, hits) for x in self._pick(scored, hits, question)]  # the first is scored[0]
         if explaining(question):
             claims = self._explained(scored, hits)
         if time is not None and time.developed:
@@ -157,11 +157,16 @@ class ExtractiveGenerator:
         return replace(claim, score=grounded_score(claim.score, question, query, claim.text,
                                                    f"{hit.title}\n{hit.passage}"))
 
-    def _pick(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
-        """The best sentence, the runner-up if nearly as good, and, when the question asks for a
-        number, date or name that neither holds, the best sentence that does hold one."""
+    def _pick(self, scored: list[ScoredSentence], hits: list[Hit], question: str) -> list[ScoredSentence]:
+        """The best sentence, the runner-up if nearly as good (for a figure the best gives, unless
+        its own figures count something else than the question and the best), and, when the question
+        asks for a number, date or name that neither holds, the best sentence that does hold one."""
         best = scored[0]
         picked = close_to_best(scored, self.max_claims, FOLLOW_MARGIN)
+        if best.typed and answer_type(question) is NUMBER:
+            said = self._claim(best, hits).text
+            picked = [best] + [x for x in picked[1:]
+                               if not counts_something_else(self._claim(x, hits).text, said, question)]
         if not any(x.typed for x in picked):
             holder = next((x for x in scored[1:] if x.typed and x.score >= best.score - TYPED_MARGIN), None)
             if holder is not None:

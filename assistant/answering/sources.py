@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.text import FIGURE, GLUE, figure_value, lettered_words
+from ingest.text import FIGURE, GLUE, content_words, figure_value, lettered_words
 
 # Text that speaks to whoever reads the archive for an answer, rather than reporting news, is
 # known by what it does: it addresses a model or an assistant (or the reader as one), and it
@@ -81,6 +81,14 @@ def figures(text: str) -> dict[str, set[str]]:
         after = {w.lower() for w in lettered_words(text[match.end():match.end() + 40])[:2]} - GLUE
         out.setdefault(value, set()).update(after)
     return out
+
+
+def counts_something_else(sentence: str, other: str, question: str) -> bool:
+    """Whether `sentence` gives figures and none counts what the question or `other` counts (a
+    word of either among the two after it): "1,500 French soldiers" under "how much debt?"."""
+    counted = {w.lower() for w in content_words(question)} | set().union(*figures(other).values())
+    given = figures(sentence)
+    return bool(given) and not any(words & counted for words in given.values())
 
 
 def disagrees(sentence: str, other: str, question: str) -> bool:

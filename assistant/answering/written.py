@@ -25,6 +25,7 @@ from ..prompts import render
 from .actors import misattributed
 from .base import Claim
 from .rules import WRITTEN_OVERLAP, answer_type, has_type, overlap
+from .spans import answer_span, kind_asked
 
 MARKERS = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 # A sentence ends at . ! ? before a space or the end, with its markers before or after the stop.
@@ -61,6 +62,14 @@ def arrange(evidence: list[Claim]) -> list[Claim]:
     for claim in evidence:
         rank.setdefault(claim.hit.article_id, len(rank))
     return sorted(evidence, key=lambda c: (rank[c.hit.article_id], c.hit.start + c.start))
+
+
+def gives_what_is_asked(sentence: str, wants, question: str) -> bool:
+    """Whether a sentence holds the kind of thing the question asks for (`rules.answer_type`),
+    and for a "where" question a place (`spans.answer_span`); true when it asks for no kind."""
+    if wants is not None and not has_type(sentence, wants, question):
+        return False
+    return kind_asked(question) != "place" or answer_span(question, sentence) is not None
 
 
 def as_cited(claim: Claim) -> str:
@@ -185,8 +194,8 @@ class WrittenAnswerer:
 
     def check(self, sentence: str, evidence: list[Claim], asked=None) -> Written:
         """`asked` (answer type, question): until a sentence is kept, one that lacks what the
-        question asks for (a figure for "how many", a date for "when", a name for "who") is
-        dropped, however well supported: it answers something else."""
+        question asks for (a figure for "how many", a date for "when", a name for "who", a place
+        for "where") is dropped, however well supported: it answers something else."""
         body, cites, stray = parse(sentence, len(evidence))
         if ABSTAINED.search(body):
             return Written(body, (), "the model found no answer")
@@ -194,7 +203,7 @@ class WrittenAnswerer:
             return Written(body, cites, "says nothing")
         if body.rstrip().endswith("?"):  # a headline or the question echoed
             return Written(body, cites, "asks rather than answers")
-        if asked and asked[0] is not None and not has_type(body, *asked):
+        if asked and not gives_what_is_asked(body, *asked):
             return Written(body, cites, "does not give what the question asks for")
         attributed = not cites and not stray
         if attributed:

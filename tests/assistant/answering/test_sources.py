@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from assistant import Assistant
-from assistant.answering.sources import addresses_the_assistant, disagrees, figures
+from assistant.answering.sources import addresses_the_assistant, counts_something_else, disagrees, figures
 from assistant.settings import load_settings
 from ingest import ingest
 from tests.helpers import SEEDS
@@ -92,3 +92,12 @@ def test_reports_that_give_other_figures_are_all_shown_newest_first(seed_beside)
     assert "1,400" in a.citations[0].quote and "1,500" in a.citations[1].quote
     debt = assistant.answer("How much debt does Niger have?")
     assert "different figures" not in debt.text and "5200 billion" in debt.text  # one report: one answer
+
+
+def test_figures_that_count_something_else_than_the_question_and_the_answer():
+    troops = "Currently, some 1,500 French soldiers are deployed in the country, on three bases."
+    debt = "Today we are at a stock of debts estimated at 5200 billion CFA Francs (7.92 billion euros)."
+    assert counts_something_else(troops, debt, "And how much debt does the country have?")
+    assert not counts_something_else(troops, "Some 1,000 French soldiers were in Niger.", "How many troops?")
+    assert not counts_something_else("The toll rose to 17 deaths.", "Eleven people died.", "How many deaths?")
+    assert not counts_something_else("Kelto recalled three batches at first.", debt, "How many batches?")

@@ -95,6 +95,18 @@ def test_until_one_is_kept_a_sentence_must_give_what_the_question_asks_for():
     assert [w.dropped for w in written] == ["does not give what the question asks for", "", ""]
 
 
+def test_until_one_is_kept_a_where_sentence_must_name_a_place():
+    passage = ("France's army is holding talks with counterparts in Niger, a source close to Defense Minister "
+               "Sebastien Lecornu told AFP. The French bases are in the capital, Niamey, and in Ouallam.")
+    hits = [Hit(id="b:0", article_id="b", title="France in Niger", source="b.txt", url=None, published="2023-09-05",
+                passage=passage, start=0, end=len(passage), score=1.0)]
+    first, second = passage.split(". ")
+    evidence = [Claim(t, hits[0], passage.index(t), passage.index(t) + len(t), 0.8) for t in (first, second)]
+    reply = f"{first} [1]. The French bases are in Niamey and in Ouallam [2]."
+    written = list(WrittenAnswerer(ScriptedModel(reply)).write("Where are the French bases in Niger?", evidence))
+    assert [w.dropped for w in written] == ["does not give what the question asks for", ""]
+
+
 def test_a_reply_ends_where_the_model_goes_on_with_the_prompts_layout():
     reply = "Answer: Some 1,500 French soldiers are in the country [1].\nQuestion: How many? Answer: 99,000 [1]."
     written = list(WrittenAnswerer(ScriptedModel(reply)).write("How many?", EVIDENCE))

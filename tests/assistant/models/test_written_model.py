@@ -45,7 +45,10 @@ def local(written_settings, embedder):
 
 
 def assert_written_and_cited(answer, said: list[str], held: list[str]) -> None:
-    assert answer.mode == "written" and not answer.abstained, (answer.mode, answer.text, answer.dropped)
+    if answer.mode != "written":  # only when the check withheld a sentence that does not answer: the quote stands in
+        assert answer.mode == "written, fell back to quotes", (answer.mode, answer.text, answer.dropped)
+        assert any(d.endswith("(does not give what the question asks for)") for d in answer.dropped), answer.dropped
+    assert not answer.abstained, (answer.mode, answer.text, answer.dropped)
     assert all(fact in answer.text for fact in said), (answer.text, answer.dropped)
     quotes = " ".join(c.quote for c in answer.citations)
     assert all(fact in quotes for fact in held), (answer.text, quotes)
@@ -58,8 +61,8 @@ def test_the_seed_facts_are_written_and_cited(local, question):
     answer = local.answer(question)
     assert_written_and_cited(answer, *FACTS[question])
     assert answer.model == "qwen2.5-0.5b-instruct-q4.gguf"
-    # In the model's words: not the quoted sentence given back whole.
-    assert all(answer.text.split(" [")[0] != c.quote for c in answer.citations)
+    # In the model's words: not the quoted sentence given back whole (unless the quote stood in).
+    assert answer.mode != "written" or all(answer.text.split(" [")[0] != c.quote for c in answer.citations)
 
 
 def test_a_question_the_archive_does_not_cover_is_abstained_on(local):
