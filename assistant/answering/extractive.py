@@ -21,6 +21,7 @@ from .rules import (
     MIN_SENTENCE_CHARS,
     NUMBER,
     OTHER_REPORT_MARGIN,
+    READ_PASSAGES,
     REDUNDANT,
     SHORTLIST,
     TYPED_BONUS,
@@ -59,7 +60,7 @@ class ExtractiveGenerator:
     `candidates` best sentences, each scored (and halved) as if it alone were the answer.
     """
 
-    def __init__(self, embedder: Encoder, passages: int = 4, max_claims: int = 2, candidates: int = 0,
+    def __init__(self, embedder: Encoder, passages: int = READ_PASSAGES, max_claims: int = 2, candidates: int = 0,
                  scorer: Scorer | None = None):
         self.embedder = embedder
         self.scorer = scorer or load_scorer()

@@ -23,7 +23,7 @@ from ingest import ingest
 from ..answer import Assistant
 from ..answering import QuotingAnswerer
 from ..answering.extractive import ExtractiveGenerator
-from ..answering.rules import SHORTLIST, TYPED_BONUS
+from ..answering.rules import READ_PASSAGES, SHORTLIST, TYPED_BONUS
 from ..answering.scorer import FEATURES, Scorer, fit
 from ..settings import load_settings
 from .datasets import corpus_beside, load_dataset, write_corpus
@@ -38,7 +38,7 @@ class Recording(ExtractiveGenerator):
         return super().draft(question, query, hits, query_vector, time)
 
 
-def dump(dataset_path: Path, index_root: Path, out, passages: int = 4) -> int:
+def dump(dataset_path: Path, index_root: Path, out, passages: int = READ_PASSAGES) -> int:
     dataset = load_dataset(dataset_path)
     folder = index_root / dataset.name
     settings = load_settings(data_dir=folder / "index", chroma_host=None, abstain_threshold=-1e9)
@@ -99,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=Path, default=Path("bench/out/sentences.jsonl"))
     parser.add_argument("--reuse", action="store_true", help="fit on the rows written before")
     parser.add_argument("--out", type=Path, help="write the scorer fitted on every set here (JSON)")
-    parser.add_argument("--passages", type=int, default=4, help="passages the reader is given (default 4)")
+    parser.add_argument("--passages", type=int, default=READ_PASSAGES,
+                        help=f"passages the reader is given (default {READ_PASSAGES})")
     args = parser.parse_args(argv)
     if not args.reuse:
         args.rows.parent.mkdir(parents=True, exist_ok=True)
