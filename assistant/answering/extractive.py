@@ -178,7 +178,7 @@ class ExtractiveGenerator:
                  shortlist: int | None = SHORTLIST) -> tuple[list[Candidate], np.ndarray]:
         """The passages' sentences worth embedding (the `shortlist` lexically likeliest; all for
         None) and their feature rows (`scorer.FEATURES`)."""
-        candidates = self._candidates(question, query, hits)
+        candidates = self._candidates(question, hits)
         if not candidates:
             return [], np.zeros((0, len(FEATURES)))
         q_terms = term_set(query)
@@ -194,7 +194,7 @@ class ExtractiveGenerator:
         return candidates, np.array(rows, dtype=np.float64)
 
     @staticmethod
-    def _candidates(question: str, query: str, hits: list[Hit]) -> list[Candidate]:
+    def _candidates(question: str, hits: list[Hit]) -> list[Candidate]:
         wants = answer_type(question)
         who = reporter_asked(question)  # "What did Le Monde report?": what Le Monde is said to report is asked
         out = []
