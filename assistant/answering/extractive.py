@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -24,7 +25,6 @@ from .rules import (
     READ_PASSAGES,
     REDUNDANT,
     SHORTLIST,
-    TYPED_BONUS,
     TYPED_MARGIN,
     answer_type,
     coverage,
@@ -33,7 +33,7 @@ from .rules import (
     has_type,
     overview,
 )
-from .scorer import FEATURES, Candidate, Scorer, feature_row, load_scorer, newest_day
+from .scorer import FEATURES, Candidate, Scorer, feature_row, lexical_order, load_scorer, newest_day
 from .sources import counts_something_else, disagrees
 from .spans import answer_span
 
@@ -77,7 +77,7 @@ class ExtractiveGenerator:
         wants = answer_type(question)
         scored = sorted((ScoredSentence(c.hit, c.start, c.end, float(s), bool(c.typed))
                          for c, s in zip(candidates, self.scorer.score(rows))), key=lambda x: -x.score)
-        claims = [self._claim(x, hits) for x in self._pick(scored, hits, question)]  # the first is scored[0]
+        claims = [self._claim(x, hits) for x in self._pick(scored, hits, question, wants)]  # the first is scored[0]
         if explaining(question):
             claims = self._explained(scored, hits)
         if time is not None and time.developed:
@@ -158,13 +158,14 @@ class ExtractiveGenerator:
         return replace(claim, score=grounded_score(claim.score, question, query, claim.text,
                                                    f"{hit.title}\n{hit.passage}"))
 
-    def _pick(self, scored: list[ScoredSentence], hits: list[Hit], question: str) -> list[ScoredSentence]:
+    def _pick(self, scored: list[ScoredSentence], hits: list[Hit], question: str,
+              wants: re.Pattern | None) -> list[ScoredSentence]:
         """The best sentence, the runner-up if nearly as good (for a figure the best gives, unless
         its own figures count something else than the question and the best), and, when the question
         asks for a number, date or name that neither holds, the best sentence that does hold one."""
         best = scored[0]
         picked = close_to_best(scored, self.max_claims, FOLLOW_MARGIN)
-        if best.typed and answer_type(question) is NUMBER:
+        if best.typed and wants is NUMBER:
             said = self._claim(best, hits).text
             picked = [best] + [x for x in picked[1:]
                                if not counts_something_else(self._claim(x, hits).text, said, question)]
@@ -182,10 +183,9 @@ class ExtractiveGenerator:
         if not candidates:
             return [], np.zeros((0, len(FEATURES)))
         q_terms = term_set(query)
-        covered = [coverage(q_terms, c.terms) + TYPED_BONUS * c.typed for c in candidates]
-        # Embedding costs the most: only the lexically likeliest sentences are embedded.
-        order = sorted(range(len(candidates)), key=lambda i: (-covered[i], candidates[i].hit))
-        candidates = [candidates[i] for i in order[:shortlist]]
+        order = lexical_order([coverage(q_terms, c.terms) for c in candidates], [c.typed for c in candidates],
+                              [c.hit for c in candidates], shortlist)
+        candidates = [candidates[i] for i in order]
         texts = [hits[c.hit].passage[c.start:c.end] for c in candidates]
         dense = self.embedder.embed(texts) @ query_vector
         titles, newest = term_sets([h.title for h in hits]), newest_day(hits)

@@ -5,8 +5,8 @@ The weights live in `scorer.json` beside this file, written by
 `python -m assistant.measure.sentences SET... --index-root DIR --out assistant/answering/scorer.json`
 (see README, "The sentence scorer"). They are a conditional logit (a softmax over each question's
 sentences, so the fit learns which sentence of a question holds the answer, not how many do),
-then mapped linearly onto the scale of the hand-set score (same mean and spread) (`rules.sentence_score`) so that the
-margins and the abstention threshold keep their meaning.
+then mapped linearly onto the scale of the hand-set score (`rules.sentence_score`: the same mean
+and spread), so that the margins and the abstention threshold keep their meaning.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..types import Hit
-from .rules import TYPED_BONUS, coverage, missing_names, negation_unmatched, sentence_score
+from .rules import SHORTLIST, TYPED_BONUS, coverage, missing_names, negation_unmatched, sentence_score
 
 FEATURES = ("dense", "coverage", "typed", "title_coverage", "context_coverage", "rank", "lede", "position",
             "age", "undated", "grounded", "negation", "length")
@@ -38,6 +38,13 @@ class Candidate:
     terms: set[str]
     typed: float  # 1.0 when it holds the kind of thing asked (a figure, a date, a name, the reporter's report)
     previous: set[str]  # the terms of the sentence before it in the same passage
+
+
+def lexical_order(covered: np.ndarray, typed: np.ndarray, hits: np.ndarray, n: int | None = SHORTLIST) -> np.ndarray:
+    """The `n` lexically likeliest sentences (all for None), best first: the share of the
+    question's terms each holds, plus a little when it holds the kind asked; ties go to the
+    sentence of the better passage. Embedding costs the most: only these are embedded."""
+    return np.lexsort((hits, -(np.asarray(covered) + TYPED_BONUS * np.asarray(typed))))[:n]
 
 
 def newest_day(hits: list[Hit]) -> date | None:
@@ -97,7 +104,7 @@ class Scorer:
 def hand_set(rows: np.ndarray) -> np.ndarray:
     """The hand-set score: similarity mixed with term coverage, plus a little for the kind asked."""
     i = FEATURES.index
-    return np.array([sentence_score(r[i("dense")], r[i("coverage")] + TYPED_BONUS * r[i("typed")]) for r in rows])
+    return sentence_score(rows[:, i("dense")], rows[:, i("coverage")] + TYPED_BONUS * rows[:, i("typed")])
 
 
 def _rounded(a: np.ndarray | None) -> list[float] | None:

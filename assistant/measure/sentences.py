@@ -23,8 +23,8 @@ from ingest import ingest
 from ..answer import Assistant
 from ..answering import QuotingAnswerer
 from ..answering.extractive import ExtractiveGenerator
-from ..answering.rules import READ_PASSAGES, SHORTLIST, TYPED_BONUS
-from ..answering.scorer import FEATURES, Scorer, fit
+from ..answering.rules import READ_PASSAGES, SHORTLIST
+from ..answering.scorer import FEATURES, Scorer, fit, lexical_order
 from ..settings import load_settings
 from .datasets import corpus_beside, load_dataset, write_corpus
 from .evaluate import _reference, contains_all
@@ -66,9 +66,8 @@ def dump(dataset_path: Path, index_root: Path, out, passages: int = READ_PASSAGE
 
 
 def shortlisted(rows: np.ndarray, hits: np.ndarray, n: int = SHORTLIST) -> np.ndarray:
-    """The rows the answerer embeds and scores: the `n` lexically likeliest (as `features` picks)."""
-    covered = rows[:, FEATURES.index("coverage")] + TYPED_BONUS * rows[:, FEATURES.index("typed")]
-    return np.lexsort((hits, -covered))[:n]
+    """The rows the answerer embeds and scores (`scorer.lexical_order` of their features)."""
+    return lexical_order(rows[:, FEATURES.index("coverage")], rows[:, FEATURES.index("typed")], hits, n)
 
 
 def right_in_top(questions: list[dict], scorer: Scorer, k: int) -> int:
