@@ -274,7 +274,8 @@ def bench_api(path: Path | None, settings: Settings, articles: int = 200, client
               per_client: int = 3) -> dict:
     """`clients` clients streaming chat completions at once through a running server's /v1 with
     the official OpenAI SDK, while two web chat users ask through its /answer API; the baseline
-    is the same clients asking the web chat's /answer API on their own, in the same run."""
+    is as many clients asking the web chat's /answer API on their own, in the same run, about
+    other articles (so nothing the API is asked was asked before)."""
     from .datasets import write_records
     from .load import run_api_load, run_load
 
@@ -287,12 +288,20 @@ def bench_api(path: Path | None, settings: Settings, articles: int = 200, client
         cli = [sys.executable, "-m", "assistant.cli"]
         timed_command([*cli, "ingest", str(corpus), "--quiet"], env)
         titles = [f"What is reported about {r['title'][:120]}?" for r in records if r["title"]]
-        asks = [[titles[(c * per_client + i) % len(titles)] for i in range(per_client)] for c in range(clients)]
+        asked = clients * per_client
+
+        def questions(offset: int) -> list[list[str]]:
+            return [[titles[(offset + c * per_client + i) % len(titles)] for i in range(per_client)]
+                    for c in range(clients)]
+
+        # The API asks about other articles than the baseline did, so its questions (and, mostly,
+        # the sentences it reads) are new to the server, as a client's are.
+        asks, api_asks = questions(0), questions(asked)
         beside = [[titles[-1 - i] for i in range(min(3, len(titles)))] for _ in range(2)]
         with _served(cli, env) as url:
             run_load(url, [asks[0][:1]])  # warm
             baseline = run_load(url, asks)
-            api, web, firsts = run_api_load(url, asks, beside)
+            api, web, firsts = run_api_load(url, api_asks, beside)
     first = firsts or [0.0]
     return {"articles": len(records), "clients": clients, "questions_per_client": per_client,
             "web_chat_alone": baseline.figures(), "api_streamed": api.figures(),

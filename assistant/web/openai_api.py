@@ -17,6 +17,7 @@ import re
 import threading
 import time
 import uuid
+import weakref
 from dataclasses import dataclass, field
 from typing import Iterator
 from urllib.parse import quote
@@ -232,23 +233,49 @@ def stream_chunks(assistant: Assistant, asked: Asked, parts: Iterator[Answer], b
 
 # --- the routes -------------------------------------------------------------------------------
 class Gate:
-    """At most `running` answers at once and `waiting` more in line; beyond that, 429."""
+    """At most `running` answers at once and `waiting` more in line; beyond that, 429.
+
+    A request holds its running slot from its first computation to its last event: a streamed
+    answer, once begun, is never put back in line behind answers not yet begun (with a slot per
+    event, each of its chunks waited behind the whole queue)."""
 
     def __init__(self, running: int, waiting: int):
         self.limiter = anyio.CapacityLimiter(max(1, running))
+        self.threads = anyio.CapacityLimiter(max(1, running))  # one worker thread per slot held
         self.waiting, self.admitted = max(0, waiting), 0
         self._lock = threading.Lock()
 
-    def enter(self) -> None:
+    def enter(self) -> Admitted:
         with self._lock:
             if self.admitted >= self.limiter.total_tokens + self.waiting:
                 raise ApiError(429, "too many requests at once; retry shortly", kind="rate_limit_exceeded",
                                code="rate_limit_exceeded")
             self.admitted += 1
+        return Admitted(self)
+
+
+class Admitted:
+    """One request let in: `run` computes in a worker thread under its running slot (waited for
+    once, then held); `leave` gives back the slot and the place in line, once however often called."""
+
+    def __init__(self, gate: Gate):
+        self.gate, self.holding, self.left = gate, False, False
+
+    async def run(self, fn, *args):
+        if not self.holding:
+            await self.gate.limiter.acquire_on_behalf_of(self)
+            self.holding = True
+        return await anyio.to_thread.run_sync(fn, *args, limiter=self.gate.threads)
 
     def leave(self) -> None:
-        with self._lock:
-            self.admitted -= 1
+        with self.gate._lock:
+            if self.left:
+                return
+            self.left = True
+            self.gate.admitted -= 1
+        if self.holding:
+            self.holding = False
+            self.gate.limiter.release_on_behalf_of(self)
 
 
 def check_key(request: Request, keys: list[str] | None) -> None:
@@ -317,30 +344,32 @@ def router(assistant: Assistant, keys: list[str] | None, running: int = 2, waiti
             except ValueError:
                 raise ApiError(400, "the request body is not JSON") from None
             asked = read_request(body, assistant)
-            gate.enter()
+            admitted = gate.enter()
         except ApiError as exc:
             return exc.response()
         base_url, reply_id = str(request.base_url), f"chatcmpl-{uuid.uuid4().hex[:24]}"
         if not asked.stream:
             try:
-                answer = await anyio.to_thread.run_sync(_answer, assistant, asked, limiter=gate.limiter)
+                answer = await admitted.run(_answer, assistant, asked)
                 return completion(assistant, asked, answer, base_url, reply_id)
             except Exception as exc:  # noqa: BLE001
                 return refused(exc).response()
             finally:
-                gate.leave()
+                admitted.leave()
         try:  # the first part is computed before the response starts, so a refusal is still a status code
             parts = assistant.stream(asked.question, asked.history, mode=asked.mode, **asked.filters)
-            first = await anyio.to_thread.run_sync(next, parts, None, limiter=gate.limiter)
-        except Exception as exc:  # noqa: BLE001
-            gate.leave()
+            first = await admitted.run(next, parts, None)
+        except BaseException as exc:
+            admitted.leave()
+            if not isinstance(exc, Exception):
+                raise
             return refused(exc).response()
 
         async def events():
             try:
                 chunks = stream_chunks(assistant, asked, _rest(first, parts), base_url, reply_id)
                 while True:
-                    event = await anyio.to_thread.run_sync(next, chunks, None, limiter=gate.limiter)
+                    event = await admitted.run(next, chunks, None)
                     if event is None:
                         return
                     yield event
@@ -349,9 +378,13 @@ def router(assistant: Assistant, keys: list[str] | None, running: int = 2, waiti
                 yield f"data: {json.dumps({'error': {'message': error.message, 'type': error.kind}})}\n\n"
                 yield "data: [DONE]\n\n"
             finally:
-                gate.leave()
+                admitted.leave()
 
-        return StreamingResponse(events(), media_type="text/event-stream",
+        body = events()
+        # a client gone before its body began never runs the generator's `finally`: the slot is
+        # given back when the unread body is dropped
+        weakref.finalize(body, admitted.leave)
+        return StreamingResponse(body, media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     return api

@@ -62,3 +62,56 @@ def test_messages_that_hold_no_question_are_a_400_naming_the_field(messages, say
         conversation(messages)
     assert refused.value.status == 400 and says in refused.value.message
     assert refused.value.param.startswith("messages")
+
+
+def test_a_streamed_answer_once_begun_keeps_its_slot_until_its_last_event():
+    import anyio
+
+    from assistant.web.openai_api import Gate
+
+    gate, done = Gate(running=1, waiting=4), []
+
+    async def request(name: str, events: int) -> None:
+        admitted = gate.enter()
+        try:
+            for i in range(events):
+                await admitted.run(done.append, f"{name}{i}")
+                await anyio.sleep(0.01)  # the event goes out to the client meanwhile
+        finally:
+            admitted.leave()
+
+    async def main() -> None:
+        async with anyio.create_task_group() as group:
+            group.start_soon(request, "a", 3)
+            await anyio.sleep(0.005)  # b arrives while a streams
+            group.start_soon(request, "b", 2)
+
+    anyio.run(main)
+    assert done == ["a0", "a1", "a2", "b0", "b1"]
+    assert gate.admitted == 0 and gate.limiter.borrowed_tokens == 0
+
+
+def test_beyond_running_and_waiting_is_a_429_and_a_request_leaves_once_however_often_told():
+    import anyio
+
+    from assistant.web.openai_api import Gate
+
+    gate = Gate(running=1, waiting=1)
+    first, second = gate.enter(), gate.enter()
+    with pytest.raises(ApiError) as refused:
+        gate.enter()
+    assert refused.value.status == 429 and refused.value.code == "rate_limit_exceeded"
+
+    async def main() -> None:
+        await first.run(lambda: None)
+        with anyio.move_on_after(0.05):  # the second waits for the slot the first holds, then gives up
+            await second.run(lambda: None)
+        second.leave()
+        assert gate.limiter.borrowed_tokens == 1
+        first.leave()
+        first.leave()
+        assert gate.limiter.borrowed_tokens == 0
+
+    anyio.run(main)
+    assert gate.admitted == 0
+    gate.enter(), gate.enter()  # both places are free again
