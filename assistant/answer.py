@@ -250,13 +250,22 @@ class Assistant:
         """The publication dates the question asks about. A date that no article of the archive
         was published near ("in 1995" asked of this year's news), and any date asked of an
         archive without dates ("today" in an encyclopedia), is about the events, not the
-        reports: it filters nothing."""
-        if time.period is None or not self.retriever.dated_near(None, None):
+        reports: it filters nothing. A date without its year ("by July 4") is the latest one by
+        the reference date that the archive has reports near, up to 9 years back; the state "by"
+        a date is asked of reports near that date, not of any before it."""
+        period = time.period
+        if period is None or not self.retriever.dated_near(None, None):
             return None
-        since, until = time.period.iso()
-        if time.period.relative or self.retriever.dated_near(since, until):
-            return since, until
-        return None
+        if period.relative:
+            return period.iso()
+        for back in range(10 if period.yearless else 1):
+            shifted = period.years_back(back)
+            if shifted is None:
+                continue
+            since, until = shifted.iso()
+            if self.retriever.dated_near(until, until) if shifted.upto else self.retriever.dated_near(since, until):
+                return since, until
+        return period.iso() if period.upto else None
 
     def answer(self, question: str, history: list[tuple[str, str]] | None = None, **filters) -> Answer:
         final = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -52,9 +52,18 @@ class Period:
     words: str  # the words of the question it was read from
     relative: bool = False  # "last week", "yesterday": always about reports, never about history
     upto: bool = False  # "by March 4": the state on that day, which the newest report before it gives
+    yearless: bool = False  # "by July 4", "in March": the year is not given (read as the latest by as_of)
 
     def iso(self) -> tuple[str | None, str | None]:
         return (self.since.isoformat() if self.since else None, self.until.isoformat() if self.until else None)
+
+    def years_back(self, years: int) -> Period | None:
+        """The same days `years` earlier (None where a day does not exist then, 29 February)."""
+        try:
+            return replace(self, since=self.since and self.since.replace(year=self.since.year - years),
+                           until=self.until and self.until.replace(year=self.until.year - years))
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -124,14 +133,15 @@ def explicit_period(question: str, as_of: date) -> Period | None:
         first, last = parsed
         prep = (m.group("prep") or m.group("prep2") or "on").lower()
         words = m.group(0).strip()
+        yearless = not re.search(YEAR, m.group("date") or m.group("bare"))
         if prep in ("by", "until", "till", "through", "before", "as of"):
             end = first - timedelta(days=1) if prep == "before" else last
-            return Period(None, end, words, upto=True)
-        if prep in ("since", "after", "from"):
+            return Period(None, end, words, upto=True, yearless=yearless)
+        if prep in ("since", "after", "from"):  # up to the reference date: another year is another question
             return Period(first + timedelta(days=1) if prep == "after" else first, as_of, words)
         if first == last:  # news of a day is mostly published that day or the next two
             last = min(last + timedelta(days=2), max(as_of, last))
-        return Period(first, last, words)
+        return Period(first, last, words, yearless=yearless)
     return None
 
 

@@ -140,3 +140,16 @@ def test_a_story_s_development_is_told_in_date_order_with_dates(newsroom):
 def test_a_bad_reference_date_is_the_questions_error(newsroom):
     with pytest.raises(QuestionError, match="'soon' is not a date"):
         newsroom.answer("What happened?", as_of="soon")
+
+
+@pytest.mark.integration
+def test_a_date_without_its_year_is_read_in_the_latest_year_the_archive_has_reports_near(newsroom):
+    # asked more than a year after the archive's reports: "August 10" is not the last one before
+    # the reference date (the archive holds nothing near it) but the one its reports are about
+    a = newsroom.answer("How many hectares had the Lorvane wildfire burned by August 10?", as_of="2026-03-02")
+    assert "4,800" in a.text and "9,500" not in a.text and "9,900" not in a.text
+    assert a.period == (None, "2024-08-10")
+    b = newsroom.answer("How many hectares had the Lorvane wildfire burned by August 10, 2024?", as_of="2026-03-02")
+    assert "4,800" in b.text and b.period == (None, "2024-08-10")
+    assert read_time("What was burned in August?", date(2026, 3, 2)).period.yearless
+    assert not read_time("What was burned in August 2024?", date(2026, 3, 2)).period.yearless
