@@ -24,6 +24,7 @@ SCALE = r"(?:\s?(?:million|billion|trillion|thousand|hundred|percent|per cent|%|
 CURRENCY = r"(?:[$€£¥]\s?)?"
 AMOUNT = re.compile(rf"{CURRENCY}(?:{FIGURE.pattern}){SCALE}(?:\s(?:CFA [Ff]rancs|[A-Z]{{2,4}}\b|euros?|dollars?|"
                     r"pounds?|francs?|hectares|acres|kilometres|kilometers|miles|km|people|years?|days?|weeks?|months?))?")
+CALENDAR_WORD = re.compile(rf"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|{MONTHS})")
 DATE = re.compile(rf"\b(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s)?"
                   rf"(?:(?:{MONTHS})\.?\s\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s{YEAR})?|\d{{1,2}}(?:st|nd|rd|th)?\s(?:{MONTHS})"
                   rf"(?:,?\s{YEAR})?|(?:{MONTHS})\s{YEAR}|{YEAR})\b"
@@ -94,6 +95,8 @@ def _runs(question: str, sentence: str) -> list[re.Match]:
         if m.start() == 0 and len(words) == 1 and words[0].lower() in STOP | {"currently", "meanwhile", "however"}:
             continue
         if all(bare_name(w) in asked or w.lower() in TITLES for w in words if w[:1].isupper()):
+            continue
+        if all(CALENDAR_WORD.fullmatch(w.strip(".,")) for w in words):  # "Tuesday", "May": a date, not a name
             continue
         out.append(m)
     return out

@@ -34,6 +34,10 @@ def test_the_phrase_that_answers_is_found_and_is_part_of_the_quote(question, sen
     ("When did the coup happen?", "The coup shocked the region."),
     ("Where are the French military bases in Niger?",  # a person after "to" is no place
      "France's army is holding talks, a source close to Defense Minister Sebastien Lecornu told AFP."),
+    ("Who is leading the Alsmere mayoral race?",  # a day or a month is no name
+     "The race for mayor of Alsmere was too close to call on Tuesday after the first count gave the "
+     "incumbent, Jonas Varga, 48.2% of the vote."),
+    ("Where was the recount held?", "The recount was held in May after a delay."),
 ])
 def test_no_phrase_when_none_clearly_answers(question, sentence):
     assert answer_span(question, sentence) is None
