@@ -91,12 +91,38 @@ def counts_something_else(sentence: str, other: str, question: str) -> bool:
     return bool(given) and not any(words & counted for words in given.values())
 
 
+HOW_MANY = re.compile(r"\bhow\s+many\s+([a-z]+)", re.I)
+GENERIC_COUNTED = {"people", "person", "time", "year", "day"}  # "17 dead" counts people too
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def thing_counted(question: str) -> str | None:
+    """What "how many X" counts (X, singular), unless X is as general as people or days."""
+    how_many = HOW_MANY.search(question)
+    thing = _stem(how_many.group(1)) if how_many else None
+    return thing if thing not in GENERIC_COUNTED else None
+
+
+def counts(words: set[str] | list[str], thing: str) -> bool:
+    """Whether the words after a figure name `thing` ("3,200 hectares" does not count firefighters)."""
+    return thing in {_stem(w) for w in words}
+
+
 def disagrees(sentence: str, other: str, question: str) -> bool:
     """`other` counts the same thing as `sentence` (a figure followed by the same word) with a
-    figure `sentence` does not give, and neither figure is in the question."""
+    figure `sentence` does not give, and neither figure is in the question; for "how many X",
+    figures that count X ("How many firefighters died?": not 9,500 hectares against 11,400)."""
     asked = set(figures(question))
     mine = {f: w for f, w in figures(sentence).items() if f not in asked}
     theirs = {f: w for f, w in figures(other).items() if f not in asked}
+    thing = thing_counted(question)
+    if thing:
+        mine = {f: w for f, w in mine.items() if counts(w, thing)}
+        theirs = {f: w for f, w in theirs.items() if counts(w, thing)}
     if not mine or not theirs or set(mine) & set(theirs):
         return False
     counted = set().union(*mine.values())

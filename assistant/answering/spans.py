@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 
-from ingest.text import FIGURE, NAME, STOP, bare_name, figure_value, term_set
+from ingest.text import FIGURE, NAME, STOP, bare_name, figure_value, lettered_words, term_set
 
 from ..retrieval.when import MONTHS, YEAR
+from .sources import counts, thing_counted
 
 FIGURE_ASKED = re.compile(r"\bhow (many|much|long|old|far|big|large|high|tall|deep)\b|\bwhat (percentage|number|"
                           r"amount|share|proportion)\b|\bwhat (is|was|are|were) the (\w+ )?(figure|tally|toll|number|"
@@ -60,13 +61,15 @@ def answer_span(question: str, sentence: str) -> str | None:
 
 def _figure(question: str, sentence: str) -> str | None:
     asked = {figure_value(f) for f in FIGURE.findall(question)}
-    counted = term_set(question)
+    counted, thing = term_set(question), thing_counted(question)
     best, best_score = None, -1.0
     for m in AMOUNT.finditer(sentence):
         figure = FIGURE.search(m.group(0))
         if figure is None or figure_value(figure.group(0)) in asked or _is_year_only(m.group(0)):
             continue
         after = sentence[m.end():m.end() + 40]
+        if thing and not counts(lettered_words(m.group(0))[-1:] + lettered_words(after)[:3], thing):
+            continue  # "how many firefighters?": not "3,200 hectares"
         score = len(counted & term_set(after)) + 0.5 * (m.group(0) != figure.group(0))
         if score > best_score:
             best, best_score = m.group(0).strip(), score

@@ -101,3 +101,11 @@ def test_figures_that_count_something_else_than_the_question_and_the_answer():
     assert not counts_something_else(troops, "Some 1,000 French soldiers were in Niger.", "How many troops?")
     assert not counts_something_else("The toll rose to 17 deaths.", "Eleven people died.", "How many deaths?")
     assert not counts_something_else("Kelto recalled three batches at first.", debt, "How many batches?")
+
+
+def test_how_many_of_a_thing_disagrees_only_between_figures_that_count_that_thing():
+    grew, final = "The fire had burned 9,500 hectares by Monday.", "The final burned area was put at 11,400 hectares."
+    assert not disagrees(final, grew, "How many firefighters died in the Karst fire?")
+    assert disagrees(final, grew, "How many hectares had the Karst fire burned?")
+    assert disagrees(final, grew, "How large is the Karst fire?")  # a measure asked: the figures' own words decide
+    assert disagrees("The toll rose to 17 dead.", "At least 11 dead were counted.", "How many people died?")

@@ -38,6 +38,8 @@ def test_the_phrase_that_answers_is_found_and_is_part_of_the_quote(question, sen
      "The race for mayor of Alsmere was too close to call on Tuesday after the first count gave the "
      "incumbent, Jonas Varga, 48.2% of the vote."),
     ("Where was the recount held?", "The recount was held in May after a delay."),
+    ("How many firefighters died in the Karst fire?",  # a figure of something else is no answer
+     "The wildfire in the Karst hills has grown to 3,200 hectares, the regional fire service said."),
 ])
 def test_no_phrase_when_none_clearly_answers(question, sentence):
     assert answer_span(question, sentence) is None
