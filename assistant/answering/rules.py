@@ -67,6 +67,12 @@ YEAR_OR_DATE = re.compile(
 )
 
 
+# What a cause is given by: "the most likely cause", "caused by", "blamed on", "sparked by".
+CAUSE = re.compile(r"\b(?:causes?|cause of|caused by|blamed (?:on|for)|sparked by|triggered by|started by|"
+                   r"set off by|due to|because of|result of|attributed to)\b", re.I)
+CAUSE_ASKED = re.compile(r"\bwhat\s+(?:caused|sparked|triggered|started|set off)\b|\b(?:the\s+)?cause\s+of\b", re.I)
+
+
 def answer_type(question: str) -> re.Pattern | None:
     """What the answer should contain, judged from the question's wording."""
     q = question.lower()
@@ -77,6 +83,8 @@ def answer_type(question: str) -> re.Pattern | None:
         return YEAR_OR_DATE
     if re.search(r"\bwho\b|\bwhose\b", q):
         return INNER_NAME
+    if CAUSE_ASKED.search(question):
+        return CAUSE
     return None
 
 

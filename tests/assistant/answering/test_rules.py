@@ -6,9 +6,7 @@ import pytest
 
 from assistant.answering import rules
 from assistant.answering.rules import (
-    INNER_NAME as NAME,
-)
-from assistant.answering.rules import (
+    CAUSE,
     NUMBER,
     YEAR_OR_DATE,
     answer_type,
@@ -22,6 +20,9 @@ from assistant.answering.rules import (
     overlap,
     sentence_score,
 )
+from assistant.answering.rules import (
+    INNER_NAME as NAME,
+)
 
 
 @pytest.mark.parametrize("question, wanted", [
@@ -33,11 +34,20 @@ from assistant.answering.rules import (
     ("What year did France arrive?", YEAR_OR_DATE),
     ("Who is the French ambassador?", NAME),
     ("Whose troops are leaving?", NAME),
+    ("What caused the Karst hills fire?", CAUSE),
+    ("What was the cause of the blackout?", CAUSE),
     ("Why is France pulling out?", None),
     ("Where are the French bases?", None),
 ])
 def test_the_kind_of_answer_a_question_asks_for(question, wanted):
     assert answer_type(question) is wanted
+
+
+def test_a_cause_is_held_by_a_sentence_that_gives_one():
+    question = "What caused the Karst hills fire?"
+    assert has_type("Investigators said a fallen power line was the most likely cause.", CAUSE, question) == 1.0
+    assert has_type("The fire was sparked by a fallen power line.", CAUSE, question) == 1.0
+    assert has_type("Firefighters declared the Karst hills fire contained on Friday.", CAUSE, question) == 0.0
 
 
 def test_a_sentence_holds_what_is_asked_only_with_something_new():
