@@ -92,7 +92,7 @@ def resolve_backend(backend: str, precision: str, variant: str = "full", short_t
     ONNX Runtime; for short texts (a question or a few sentences) always ONNX Runtime: torch's
     fixed cost per call outweighs bf16 there, with AVX512-BF16 alone and with AMX too (`bench
     api`, 20 clients asking new questions: p95 6.54 s against 3.83 s on a 2-core AMD EPYC, 6.22 s
-    against 1.28 s on a 2-core Xeon with AMX). The int8 variant runs only on ONNX Runtime."""
+    against 1.77 s on a 2-core Xeon with AMX). The int8 variant runs only on ONNX Runtime."""
     if backend not in ("auto", "onnx", "torch"):
         raise EncoderError(f"embedding backend {backend!r} is not one of auto, onnx, torch")
     if variant not in VARIANTS:
