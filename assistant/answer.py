@@ -263,7 +263,8 @@ class Assistant:
             if shifted is None:
                 continue
             since, until = shifted.iso()
-            if self.retriever.dated_near(until, until) if shifted.upto else self.retriever.dated_near(since, until):
+            near = (until, until) if shifted.upto else (since, until)  # "by" a date: reports near that day
+            if self.retriever.dated_near(*near):
                 return since, until
         return period.iso() if period.upto else None
 

@@ -8,9 +8,10 @@ instead of silently picking one.
 
 from __future__ import annotations
 
+import functools
 import re
 
-from ingest.text import FIGURE, GLUE, content_words, figure_value, lettered_words
+from ingest.text import FIGURE, GLUE, content_words, figure_value, lettered_words, term_set, term_sets
 
 # Text that speaks to whoever reads the archive for an answer, rather than reporting news, is
 # known by what it does: it addresses a model or an assistant (or the reader as one), and it
@@ -92,24 +93,26 @@ def counts_something_else(sentence: str, other: str, question: str) -> bool:
 
 
 HOW_MANY = re.compile(r"\bhow\s+many\s+([a-z]+)", re.I)
-GENERIC_COUNTED = {"people", "person", "time", "year", "day"}  # "17 dead" counts people too
-
-
-def _stem(word: str) -> str:
-    word = word.lower()
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+GENERIC_COUNTED = "people persons times years days"  # "17 dead" counts people too: not checked
 
 
 def thing_counted(question: str) -> str | None:
-    """What "how many X" counts (X, singular), unless X is as general as people or days."""
+    """What "how many X" counts (X as a term: stemmed), unless X is as general as people or days."""
     how_many = HOW_MANY.search(question)
-    thing = _stem(how_many.group(1)) if how_many else None
-    return thing if thing not in GENERIC_COUNTED else None
+    thing = next(iter(term_set(how_many.group(1))), None) if how_many else None
+    return thing if thing not in _generic_counted() else None
 
 
-def counts(words: set[str] | list[str], thing: str) -> bool:
-    """Whether the words after a figure name `thing` ("3,200 hectares" does not count firefighters)."""
-    return thing in {_stem(w) for w in words}
+@functools.cache
+def _generic_counted() -> frozenset[str]:
+    return frozenset(term_set(GENERIC_COUNTED))
+
+
+def counted_terms(text: str) -> dict[str, set[str]]:
+    """`figures`, with what each counts as terms (stemmed, as `thing_counted`), in one call:
+    "3,200 hectares" counts no firefighters."""
+    given = figures(text)
+    return dict(zip(given, term_sets([" ".join(sorted(words)) for words in given.values()])))
 
 
 def disagrees(sentence: str, other: str, question: str) -> bool:
@@ -121,8 +124,9 @@ def disagrees(sentence: str, other: str, question: str) -> bool:
     theirs = {f: w for f, w in figures(other).items() if f not in asked}
     thing = thing_counted(question)
     if thing:
-        mine = {f: w for f, w in mine.items() if counts(w, thing)}
-        theirs = {f: w for f, w in theirs.items() if counts(w, thing)}
+        mine_count, their_count = counted_terms(sentence), counted_terms(other)
+        mine = {f: w for f, w in mine.items() if thing in mine_count[f]}
+        theirs = {f: w for f, w in theirs.items() if thing in their_count[f]}
     if not mine or not theirs or set(mine) & set(theirs):
         return False
     counted = set().union(*mine.values())

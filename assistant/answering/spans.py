@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 
-from ingest.text import FIGURE, NAME, STOP, bare_name, figure_value, lettered_words, term_set
+from ingest.text import FIGURE, NAME, STOP, bare_name, figure_value, term_set
 
 from ..retrieval.when import MONTHS, YEAR
-from .sources import counts, thing_counted
+from .sources import counted_terms, thing_counted
 
 FIGURE_ASKED = re.compile(r"\bhow (many|much|long|old|far|big|large|high|tall|deep)\b|\bwhat (percentage|number|"
                           r"amount|share|proportion)\b|\bwhat (is|was|are|were) the (\w+ )?(figure|tally|toll|number|"
@@ -25,8 +25,9 @@ SCALE = r"(?:\s?(?:million|billion|trillion|thousand|hundred|percent|per cent|%|
 CURRENCY = r"(?:[$€£¥]\s?)?"
 AMOUNT = re.compile(rf"{CURRENCY}(?:{FIGURE.pattern}){SCALE}(?:\s(?:CFA [Ff]rancs|[A-Z]{{2,4}}\b|euros?|dollars?|"
                     r"pounds?|francs?|hectares|acres|kilometres|kilometers|miles|km|people|years?|days?|weeks?|months?))?")
-CALENDAR_WORD = re.compile(rf"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|{MONTHS})")
-DATE = re.compile(rf"\b(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s)?"
+WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+CALENDAR_WORD = re.compile(rf"(?:{WEEKDAYS}|{MONTHS})")
+DATE = re.compile(rf"\b(?:(?:{WEEKDAYS}),?\s)?"
                   rf"(?:(?:{MONTHS})\.?\s\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s{YEAR})?|\d{{1,2}}(?:st|nd|rd|th)?\s(?:{MONTHS})"
                   rf"(?:,?\s{YEAR})?|(?:{MONTHS})\s{YEAR}|{YEAR})\b"
                   r"|\b(?:on|last|this|next)\s(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
@@ -62,13 +63,14 @@ def answer_span(question: str, sentence: str) -> str | None:
 def _figure(question: str, sentence: str) -> str | None:
     asked = {figure_value(f) for f in FIGURE.findall(question)}
     counted, thing = term_set(question), thing_counted(question)
+    counting = counted_terms(sentence) if thing else {}
     best, best_score = None, -1.0
     for m in AMOUNT.finditer(sentence):
         figure = FIGURE.search(m.group(0))
         if figure is None or figure_value(figure.group(0)) in asked or _is_year_only(m.group(0)):
             continue
         after = sentence[m.end():m.end() + 40]
-        if thing and not counts(lettered_words(m.group(0))[-1:] + lettered_words(after)[:3], thing):
+        if thing and thing not in counting.get(figure_value(figure.group(0)), set()):
             continue  # "how many firefighters?": not "3,200 hectares"
         score = len(counted & term_set(after)) + 0.5 * (m.group(0) != figure.group(0))
         if score > best_score:

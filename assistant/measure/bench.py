@@ -288,15 +288,13 @@ def bench_api(path: Path | None, settings: Settings, articles: int = 200, client
         cli = [sys.executable, "-m", "assistant.cli"]
         timed_command([*cli, "ingest", str(corpus), "--quiet"], env)
         titles = [f"What is reported about {r['title'][:120]}?" for r in records if r["title"]]
-        asked = clients * per_client
-
         def questions(offset: int) -> list[list[str]]:
             return [[titles[(offset + c * per_client + i) % len(titles)] for i in range(per_client)]
                     for c in range(clients)]
 
         # The API asks about other articles than the baseline did, so its questions (and, mostly,
         # the sentences it reads) are new to the server, as a client's are.
-        asks, api_asks = questions(0), questions(asked)
+        asks, api_asks = questions(0), questions(clients * per_client)
         beside = [[titles[-1 - i] for i in range(min(3, len(titles)))] for _ in range(2)]
         with _served(cli, env) as url:
             run_load(url, [asks[0][:1]])  # warm

@@ -253,6 +253,10 @@ class Gate:
             self.admitted += 1
         return Admitted(self)
 
+    def leave(self) -> None:
+        with self._lock:
+            self.admitted -= 1
+
 
 class Admitted:
     """One request let in: `run` computes in a worker thread under its running slot (waited for
@@ -267,12 +271,11 @@ class Admitted:
             self.holding = True
         return await anyio.to_thread.run_sync(fn, *args, limiter=self.gate.threads)
 
-    def leave(self) -> None:
-        with self.gate._lock:
-            if self.left:
-                return
-            self.left = True
-            self.gate.admitted -= 1
+    def leave(self) -> None:  # called on the event loop only: by the request, or when its body is dropped
+        if self.left:
+            return
+        self.left = True
+        self.gate.leave()
         if self.holding:
             self.holding = False
             self.gate.limiter.release_on_behalf_of(self)
@@ -359,11 +362,12 @@ def router(assistant: Assistant, keys: list[str] | None, running: int = 2, waiti
         try:  # the first part is computed before the response starts, so a refusal is still a status code
             parts = assistant.stream(asked.question, asked.history, mode=asked.mode, **asked.filters)
             first = await admitted.run(next, parts, None)
-        except BaseException as exc:
+        except Exception as exc:  # noqa: BLE001
             admitted.leave()
-            if not isinstance(exc, Exception):
-                raise
             return refused(exc).response()
+        except BaseException:  # cancelled (the client left) while waiting or computing
+            admitted.leave()
+            raise
 
         async def events():
             try:

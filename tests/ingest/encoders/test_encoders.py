@@ -97,7 +97,7 @@ def test_a_failed_export_falls_back_to_torch_unless_onnx_was_asked_for(tmp_path,
         open_encoder(variant="int8")
 
 
-def test_backend_choice(monkeypatch):
+def test_backend_choice():
     assert resolve_backend("auto", "bf16") == "torch"
     assert resolve_backend("auto", "fp32") == "onnx"
     assert resolve_backend("auto", "bf16", short_texts=True) == "onnx"  # questions and sentences, AMX or not
