@@ -41,6 +41,8 @@ class AnsweringSettings:
     llm_weight: float
     llm_candidates: int
     written_evidence: int
+    select_weight: float
+    select_candidates: int
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,10 @@ class WebSettings:
 class Settings(IngestSettings):
     """Every knob of the assistant; each may be set as ASSISTANT_<NAME> or in a .env file."""
 
-    answerer: Literal["extractive", "checked", "written"] | None = Field(
+    answerer: Literal["extractive", "selected", "checked", "written"] | None = Field(
         None, description="How answers are made. extractive: quoted sentences, no language model. "
+        "selected: the same quotes, the language model choosing among the likeliest sentences in one "
+        "read of them all. "
         "checked: the same quotes, each judged by a language model before it is given. written: a "
         "language model writes a short answer from numbered evidence sentences, and every sentence "
         "is checked against what it cites before it is shown. Default: checked when ASSISTANT_LLM "
@@ -99,6 +103,14 @@ class Settings(IngestSettings):
     llm_candidates: int = Field(
         3, ge=1, le=8, description="How many of the likeliest sentences the model checks, one "
         "prompt each, when an answer is checked (fewer: faster, and fewer right answers found).",
+    )
+    select_weight: float = Field(
+        0.3, ge=0.0, description="How far a sentence the model does not choose falls behind the one it "
+        "does, when answers are selected (times how much less likely the model finds it).",
+    )
+    select_candidates: int = Field(
+        5, ge=2, le=9, description="How many of the likeliest sentences the model chooses among, in "
+        "one prompt, when answers are selected.",
     )
     written_evidence: int = Field(
         6, ge=1, le=12, description="How many of the likeliest sentences a written answer is written "
@@ -181,7 +193,7 @@ class Settings(IngestSettings):
     @property
     def answering(self) -> AnsweringSettings:
         return AnsweringSettings(self.answerer_mode, self.threshold, self.llm_weight, self.llm_candidates,
-                                 self.written_evidence)
+                                 self.written_evidence, self.select_weight, self.select_candidates)
 
     @property
     def language_model(self) -> LanguageModelSettings:

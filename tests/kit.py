@@ -43,7 +43,9 @@ class ScriptedModel:
     """A `ChatModel` that follows a script: `write` streams the queued replies one call at a time
     (in 7-character pieces, as a server streams them; the last reply repeats), `yes_probability`
     answers from `beliefs` (the first statement found in the prompt, else `default`) or from
-    `judge(prompt)`. Every prompt is kept in `prompts`, and what happened, in order, in `events`."""
+    `judge(prompt)`; `choice_shares` gives each numbered line of the prompt its belief (the first
+    statement found in the line, else `default`), as shares of their sum. Every prompt is kept in
+    `prompts`, and what happened, in order, in `events`."""
 
     name = "scripted"
 
@@ -66,6 +68,14 @@ class ScriptedModel:
 
     def keep(self, prompt: str) -> None:
         self.events.append("kept")
+
+    def choice_shares(self, prompt: str, labels: list[str]) -> list[float]:
+        self.prompts.append(prompt)
+        self.events.append("chose")
+        lines = {line.split(". ", 1)[0]: line for line in prompt.splitlines() if ". " in line}
+        got = [next((p for statement, p in self.beliefs.items() if statement in lines.get(label, "")),
+                    self.default) for label in labels]
+        return [g / sum(got) for g in got]
 
     def yes_probability(self, prompt: str) -> float:
         self.prompts.append(prompt)

@@ -11,6 +11,7 @@ from .answerers import QuotingAnswerer, WritingAnswerer
 from .base import Answerer, Asked, Claim, Draft, Generator, Part
 from .checked import CheckedGenerator
 from .extractive import ExtractiveGenerator
+from .selector import Selector
 from .written import WrittenAnswerer
 
 
@@ -18,6 +19,9 @@ def answerer_for(settings: AnsweringSettings, embedder: Encoder, model=None) -> 
     """The answerer the settings' mode names; `model` checks or writes (unused when extractive)."""
     if settings.mode == "extractive":
         return QuotingAnswerer(ExtractiveGenerator(embedder), settings.threshold)
+    if settings.mode == "selected":  # the model chooses among the likeliest sentences; still quotes
+        selector = Selector(model, settings.select_weight, settings.select_candidates)
+        return QuotingAnswerer(ExtractiveGenerator(embedder, selector=selector), settings.threshold, "selected", model)
     if settings.mode == "written":  # the extractive ranking picks the evidence the model writes from
         return WritingAnswerer(ExtractiveGenerator(embedder, candidates=settings.written_evidence),
                                WrittenAnswerer(model, settings.written_evidence), settings.threshold)
@@ -27,4 +31,4 @@ def answerer_for(settings: AnsweringSettings, embedder: Encoder, model=None) -> 
 
 
 __all__ = ["Answerer", "Asked", "CheckedGenerator", "Claim", "Draft", "ExtractiveGenerator", "Generator", "Part",
-           "QuotingAnswerer", "WritingAnswerer", "WrittenAnswerer", "answerer_for"]
+           "QuotingAnswerer", "Selector", "WritingAnswerer", "WrittenAnswerer", "answerer_for"]

@@ -76,6 +76,12 @@ def reports(text: str, who: set[str]) -> bool:
     return any(act in REPORTING and actor & who for act, actor in acts(text))
 
 
+def others_act(text: str, who: set[str]) -> bool:
+    """Whether the text gives acts to actors it names, none of them `who`."""
+    named = [actor for _, actor in acts(text) if actor]
+    return bool(named) and not any(actor & who for actor in named)
+
+
 def misattributed(sentence: str, evidence: list[str]) -> str | None:
     """The act the sentence gives to an actor the evidence does not give it to (the evidence
     naming who does that same act), or None."""

@@ -12,7 +12,7 @@ from ingest.text import sentence_spans, term_set, term_sets
 
 from ..retrieval.when import TimeSense
 from ..types import Hit
-from .actors import reporter_asked, reports
+from .actors import others_act, reporter_asked, reports
 from .base import Claim, Draft, close_to_best
 from .rules import (
     EXPLAIN_CLAIMS,
@@ -34,6 +34,7 @@ from .rules import (
     overview,
 )
 from .scorer import FEATURES, Candidate, Scorer, feature_row, lexical_order, load_scorer, newest_day
+from .selector import Selector
 from .sources import counts_something_else, disagrees
 from .spans import answer_span
 
@@ -61,8 +62,9 @@ class ExtractiveGenerator:
     """
 
     def __init__(self, embedder: Encoder, passages: int = READ_PASSAGES, max_claims: int = 2, candidates: int = 0,
-                 scorer: Scorer | None = None):
+                 scorer: Scorer | None = None, selector: Selector | None = None):
         self.embedder = embedder
+        self.selector = selector
         self.scorer = scorer or load_scorer()
         self.candidates = candidates
         self.passages = passages
@@ -71,15 +73,15 @@ class ExtractiveGenerator:
     def draft(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray,
               time: TimeSense | None = None) -> Draft:
         hits = hits[: self.passages]
-        candidates, rows = self.features(question, query, hits, query_vector)
-        if not candidates:
+        scored = self.ranked(question, query, hits, query_vector)
+        if not scored:
             return Draft([], 0.0)
+        if self.selector is not None:
+            scored = self.selector.reranked(question, scored, hits)
         wants = answer_type(question)
-        scored = sorted((ScoredSentence(c.hit, c.start, c.end, float(s), bool(c.typed))
-                         for c, s in zip(candidates, self.scorer.score(rows))), key=lambda x: -x.score)
         claims = [self._claim(x, hits) for x in self._pick(scored, hits, question, wants)]  # the first is scored[0]
         if explaining(question):
-            claims = self._explained(scored, hits)
+            claims = self._explained(scored, hits, reporter_asked(question))
         if time is not None and time.developed:
             claims = self._timeline(scored, hits) or claims
         elif overview(question):
@@ -90,6 +92,12 @@ class ExtractiveGenerator:
                     for x in scored[:max(1, self.candidates)]]
         disagreeing = self._disagreeing(question, claims, scored, hits) if wants is NUMBER else []
         return Draft(claims, grounded[0].score, grounded[:self.candidates], disagreeing)
+
+    def ranked(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray) -> list[ScoredSentence]:
+        """The shortlisted sentences of the passages, scored, best first."""
+        candidates, rows = self.features(question, query, hits, query_vector)
+        return sorted((ScoredSentence(c.hit, c.start, c.end, float(s), bool(c.typed))
+                       for c, s in zip(candidates, self.scorer.score(rows))), key=lambda x: -x.score)
 
     def _newest(self, scored: list[ScoredSentence], hits: list[Hit], typed: bool) -> list[Claim]:
         """For a question about the latest state: of the sentences nearly as likely as the best
@@ -102,16 +110,21 @@ class ExtractiveGenerator:
         newest = max(near, key=lambda x: (hits[x.hit].published, x.score))
         return [self._claim(newest, hits)]
 
-    def _explained(self, scored: list[ScoredSentence], hits: list[Hit]) -> list[Claim]:
+    def _explained(self, scored: list[ScoredSentence], hits: list[Hit], who: set[str]) -> list[Claim]:
         """For a why, how or position question: the best sentence and up to two more, nearly as
-        likely, from any passage, each saying something the others do not."""
+        likely, from any passage, each saying something the others do not; when the question asks
+        what someone says (`who`), none more that gives its acts to others only ("the French
+        authorities had always rejected ..." under "What does the junta say?")."""
         picked: list[ScoredSentence] = []
         said: set[str] = set()
         for x in scored:
             if len(picked) == EXPLAIN_CLAIMS or x.score < scored[0].score - EXPLAIN_MARGIN:
                 break
-            terms = term_set(hits[x.hit].passage[x.start:x.end])
+            text = hits[x.hit].passage[x.start:x.end]
+            terms = term_set(text)
             if picked and terms and len(terms & said) / len(terms) > REDUNDANT:
+                continue
+            if picked and who and others_act(text, who):
                 continue
             picked.append(x)
             said |= terms

@@ -20,6 +20,11 @@ class ChatModel(Protocol):
         """P(the reply starts with Yes) / (P(Yes) + P(No)), for a one-turn chat."""
         ...
 
+    def choice_shares(self, prompt: str, labels: list[str]) -> list[float]:
+        """How likely the reply starts with each label ("1", "2", ...), as shares of them all
+        (summing to 1), for a one-turn chat: one read of the prompt, no text written."""
+        ...
+
     def write(self, prompt: str, max_tokens: int = 200) -> Iterator[str]:
         """The reply to a one-turn chat, greedy, as pieces of text as they are written."""
         ...
@@ -36,11 +41,18 @@ def yes_share(probs: dict[str, float]) -> float:
     return yes / (yes + no) if yes + no > 0 else 0.5
 
 
-def first_token_share(logprobs: dict | None) -> float | None:
-    """The Yes share of an OpenAI-style reply's first-token log-probabilities, if it has them."""
+def label_shares(probs: dict[str, float], labels: list[str]) -> list[float]:
+    """Each label's share of the probability the reply's first tokens (`probs`: token -> p) give
+    to any of them; even shares when none is among them."""
+    got = [sum(p for t, p in probs.items() if t.strip() == label) for label in labels]
+    total = sum(got)
+    return [g / total for g in got] if total > 0 else [1 / len(labels)] * len(labels)
+
+
+def first_token_probs(logprobs: dict | None) -> dict[str, float] | None:
+    """Token -> probability of an OpenAI-style reply's first token, if the reply has them."""
     content = ((logprobs or {}).get("content") or [None])[0]
     if not content or not content.get("top_logprobs"):
         return None
-    return yes_share({t["token"]: math.exp(t["logprob"]) for t in content["top_logprobs"]})
-
+    return {t["token"]: math.exp(t["logprob"]) for t in content["top_logprobs"]}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from .base import LLMError, first_token_share, yes_share
+from .base import LLMError, first_token_probs, label_shares, yes_share
 
 
 class LangChainModel:
@@ -25,15 +25,23 @@ class LangChainModel:
             raise self._failed(exc) from None
 
     def yes_probability(self, prompt: str) -> float:
+        return yes_share(self._first_token(prompt))
+
+    def choice_shares(self, prompt: str, labels: list[str]) -> list[float]:
+        return label_shares(self._first_token(prompt), labels)
+
+    def _first_token(self, prompt: str) -> dict[str, float]:
+        """Token -> probability of the reply's first token when the model returns them, else
+        the reply's first word, certain."""
         try:
             reply = self.chat.invoke(prompt)
         except Exception as exc:
             raise self._failed(exc) from None
-        share = first_token_share((reply.response_metadata or {}).get("logprobs"))
-        if share is not None:
-            return share
+        probs = first_token_probs((reply.response_metadata or {}).get("logprobs"))
+        if probs is not None:
+            return probs
         text = reply.content if isinstance(reply.content, str) else ""
-        return yes_share({(text.split() or [""])[0].strip(".,!"): 1.0})
+        return {(text.split() or [""])[0].strip(".,!"): 1.0}
 
     def keep(self, prompt: str) -> None:
         """The provider keeps its own prompt cache, if any."""

@@ -10,7 +10,7 @@ from typing import Iterator
 
 import httpx
 
-from .base import LLMError, first_token_share, yes_share
+from .base import LLMError, first_token_probs, label_shares, yes_share
 
 
 class OpenAIModel:
@@ -25,8 +25,17 @@ class OpenAIModel:
         self._client = httpx.Client(timeout=timeout, headers=headers)
 
     def yes_probability(self, prompt: str) -> float:
+        probs = self._first_token(prompt)
+        return yes_share(probs)
+
+    def choice_shares(self, prompt: str, labels: list[str]) -> list[float]:
+        return label_shares(self._first_token(prompt), labels)
+
+    def _first_token(self, prompt: str) -> dict[str, float]:
+        """Token -> probability of the reply's first token; a server that returns no
+        log-probabilities gives its reply's first word, certain."""
         body = {"model": self.name, "messages": [{"role": "user", "content": prompt}], "max_tokens": 1,
-                "temperature": 0.0, "logprobs": True, "top_logprobs": 10}
+                "temperature": 0.0, "logprobs": True, "top_logprobs": 20}
         try:
             reply = self._client.post(f"{self.url}/chat/completions", json=body)
             reply.raise_for_status()
@@ -36,11 +45,10 @@ class OpenAIModel:
                            f"{exc.response.status_code} {exc.response.text[:200]}") from None
         except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
             raise self._unanswered(exc) from None
-        share = first_token_share(choice.get("logprobs"))
-        if share is not None:
-            return share
-        # A server that returns no log-probabilities still says Yes or No.
-        return yes_share({(choice.get("message") or {}).get("content") or "": 1.0})
+        probs = first_token_probs(choice.get("logprobs"))
+        if probs is not None:
+            return probs
+        return {((choice.get("message") or {}).get("content") or "").strip(): 1.0}
 
     def write(self, prompt: str, max_tokens: int = 200) -> Iterator[str]:
         """The streamed reply, read by a thread of its own as the server sends it: a caller that

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.actors import acts, misattributed
+from assistant.answering.actors import acts, misattributed, others_act
 from assistant.answering.base import Claim
 from assistant.answering.written import WrittenAnswerer
 from assistant.types import Hit
@@ -64,3 +64,9 @@ def test_a_question_about_what_someone_said_finds_the_sentences_where_they_say_i
     assert not reports(REJECTED, {"le", "monde"})
     told = "Talks are under way, a source close to Defense Minister Sebastien Lecornu told AFP Tuesday."
     assert reports(told, {"source", "close", "lecornu"}) and not reports(told, {"junta"})
+
+
+def test_a_sentence_that_gives_its_acts_to_others_only_is_told_apart():
+    assert others_act(REJECTED, {"junta"})  # the French government rejected
+    assert not others_act("The junta said the troops are in an illegal position.", {"junta"})
+    assert not others_act("Protesters in the streets waved flags.", {"junta"})  # no act at all

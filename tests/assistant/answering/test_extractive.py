@@ -75,6 +75,18 @@ def test_a_why_question_gets_up_to_three_sentences_that_do_not_repeat_each_other
                 and "The French troops are in an illegal position, the junta said again." in texts)
 
 
+def test_what_someone_says_is_not_followed_by_what_others_did(monkeypatch):
+    said = [hit(7, "The junta denounced the military agreements with France and said the French troops must "
+                   "leave. Until now, the French authorities had always rejected requests for the withdrawal "
+                   "of the French troops.", "2023-09-05")]
+    question = "What does the junta say about the French troops?"
+    texts = [c.text for c in draft(question, said).claims]
+    assert texts == ["The junta denounced the military agreements with France and said the French troops must leave."]
+    # without the actor rule the French authorities' sentence is near enough to be quoted too
+    monkeypatch.setattr("assistant.answering.extractive.others_act", lambda text, who: False)
+    assert len(draft(question, said).claims) == 2
+
+
 def test_an_overview_question_gets_one_sentence_per_report():
     got = draft("What is the latest on the fire?", FIRE)
     assert sorted(c.hit.article_id for c in got.claims) == ["1", "2"]

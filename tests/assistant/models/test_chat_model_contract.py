@@ -30,6 +30,16 @@ def test_yes_is_a_probability_and_follows_the_evidence(model):
     assert 0.0 <= no < yes <= 1.0
 
 
+def test_choice_shares_sum_to_one_and_favour_the_sentence_that_answers(model):
+    prompt = render("select", question="How many French soldiers are deployed in Niger?", sentences=(
+        "1. (France in Niger) The junta asked the ambassador to leave the country.\n"
+        f"2. (France in Niger) {EVIDENCE}\n"
+        "3. (France in Niger) The German government has not commented on the decision.")).strip()
+    shares = model.choice_shares(prompt, ["1", "2", "3"])
+    assert sum(shares) == pytest.approx(1.0) and all(0.0 <= s <= 1.0 for s in shares)
+    assert max(range(3), key=shares.__getitem__) == 1
+
+
 def test_a_reply_arrives_in_pieces_of_text(model):
     prompt = render("answer", passages=f"From \"France in Niger\":\n[1] {EVIDENCE}",
                     question="How many French soldiers are in Niger?").strip()

@@ -75,6 +75,20 @@ def test_openai_adapter_reads_first_token_logprobs(canned_server):
     assert body["max_tokens"] == 1 and body["logprobs"] is True and body["messages"][0]["content"] == "Is it?"
 
 
+def test_openai_adapter_reads_each_choices_share_from_the_first_token(canned_server):
+    top = [{"token": "2", "logprob": np.log(0.6)}, {"token": "1", "logprob": np.log(0.2)},
+           {"token": "The", "logprob": np.log(0.2)}]
+    Canned.replies = [(200, {"choices": [{"message": {"content": "2"},
+                                          "logprobs": {"content": [{"token": "2", "top_logprobs": top}]}}]}),
+                      (200, {"choices": [{"message": {"content": "3"}}]}),
+                      (200, {"choices": [{"message": {"content": "none"}}]})]
+    model = OpenAIModel(canned_server, "qwen")
+    assert model.choice_shares("Which?", ["1", "2", "3"]) == pytest.approx([0.25, 0.75, 0.0])
+    assert model.choice_shares("Which?", ["1", "2", "3"]) == [0.0, 0.0, 1.0]  # no logprobs: the reply decides
+    assert model.choice_shares("Which?", ["1", "2"]) == [0.5, 0.5]  # no label at all: even shares
+    assert Canned.seen[0][2]["max_tokens"] == 1 and Canned.seen[0][2]["top_logprobs"] == 20
+
+
 def test_openai_adapter_errors_name_the_server_and_the_fix(canned_server):
     Canned.replies = [(500, {"error": "model not loaded"})]
     with pytest.raises(LLMError, match=r"refused the request: 500"):
