@@ -31,7 +31,7 @@ def sentence_score(similarity: float, covered: float) -> float:
 FOLLOW_MARGIN = 0.08  # the runner-up is quoted too when this close to the best
 TYPED_MARGIN = 0.2  # when neither holds what is asked, a sentence that does, this close, is quoted
 OTHER_REPORT_MARGIN = 0.25  # another article's sentence this close is another report of the same thing
-LATEST_MARGIN = 0.12  # for "latest" questions, the newest report this close to the best wins
+LATEST_MARGIN = OTHER_REPORT_MARGIN  # for "latest" questions, a newer report of the same thing wins
 
 
 # --- answers of several sentences -------------------------------------------------------------

@@ -32,7 +32,7 @@ from .datasets import corpus_beside, load_dataset, write_corpus
 from .evaluate import _reference, contains_all
 from .sentences import Recording
 
-WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 100.0)
+WEIGHTS = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0, 100.0)
 
 
 def dump(dataset_path: Path, index_root: Path, selector: Selector, out, every: int = 1) -> int:

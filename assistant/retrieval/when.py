@@ -38,7 +38,10 @@ NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 LATEST = re.compile(r"\b(latest|most recent|newest|now|currently|current|still|so far|to date|as of now|"
                     r"at present|yet|any more|anymore)\b"
                     # a count in the present perfect asks for the count as it stands: "how many have fallen ill?"
-                    r"|\bhow (?:many|much)\b[^?]*?\b(?:have|has)\s+(?!to\b)(?:been\s+)?\w+(?:ed|en|ne|lt|ll|t)\b", re.I)
+                    r"|\bhow (?:many|much)\b[^?]*?\b(?:have|has)\s+(?!to\b)(?:been\s+)?\w+(?:ed|en|ne|lt|ll|t)\b"
+                    # whether something has happened, or who is doing it, asks how things stand now
+                    r"|^\s*(?:has|have)\s+(?!to\b)[^?]*?\b\w+(?:ed|en|ne|wn|lt|ll|t)\b[^?]*\?\s*$"
+                    r"|^\s*who\s+(?:is|are)\s+\w+ing\b", re.I)
 DEVELOPED = re.compile(r"\bhow (?:has|have|did)\b.*\b(develop|chang|evolv|progress|unfold|grow|grew)\w*|"
                        r"\b(timeline|chronology)\b|\bhow .* (?:developed|changed|evolved|unfolded)\b", re.I)
 

@@ -86,6 +86,12 @@ def test_latest_and_development_questions_are_recognised():
     assert not read_time("How many hectares burned above Lorvane?", AS_OF).latest
     assert read_time("How many infants have fallen ill?", AS_OF).latest  # the count as it stands
     assert not read_time("How many hectares had burned by then?", AS_OF).latest
+    # whether something has happened, or who is doing it, asks how things stand
+    assert read_time("Has the union accepted a pay offer?", AS_OF).latest
+    assert read_time("Has France withdrawn its troops?", AS_OF).latest
+    assert read_time("Who is leading the mayoral race?", AS_OF).latest
+    assert not read_time("Who is the mayor of Portaven?", AS_OF).latest
+    assert not read_time("Has to be signed by whom?", AS_OF).latest
 
 
 @pytest.mark.integration
@@ -97,6 +103,14 @@ def test_the_latest_figure_is_the_newest_report_by_the_reference_date_with_its_d
     later = newsroom.answer("What is the latest figure for the area burned by the Lorvane wildfire?",
                             as_of="2024-08-21")
     assert "9,900 hectares" in later.text and "On 20 August 2024" in later.text
+
+
+@pytest.mark.integration
+def test_whether_something_has_happened_is_answered_by_the_newest_report(newsroom):
+    a = newsroom.answer("Has the union accepted a pay offer?", as_of="2024-08-16")
+    assert "6 percent" in a.text and "On 14 August 2024" in a.text and "3 percent" not in a.text
+    before = newsroom.answer("Has the union accepted a pay offer?", as_of="2024-08-10")
+    assert "rejected a pay offer of 3 percent" in before.text and "6 percent" not in before.text
 
 
 @pytest.mark.integration
