@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
+from assistant.answering.selector import select_prompt
 from assistant.models import LLMError, LocalModel, OpenAIModel, default_model_path
 from assistant.models.base import yes_share
 from assistant.prompts import render
@@ -144,6 +145,18 @@ def test_checked_answers_on_the_seed(checked):
 
 
 @pytest.mark.integration
+def test_selected_answers_on_the_seed_with_the_small_model(tmp_path, embedder):
+    settings = load_settings(data_dir=tmp_path / "index", chroma_host=None, answerer="selected", llm="local",
+                             llm_model="qwen2.5-0.5b")
+    ingest([SEEDS], settings, embedder=embedder)
+    assistant = Assistant(settings, embedder=embedder)
+    a = assistant.answer("How many French soldiers are deployed in Niger?")
+    assert a.mode == "selected" and a.model and not a.abstained
+    assert "1,500" in a.citations[0].quote and a.text.startswith("**1,500**")
+    assert assistant.answer("Who won the 2022 football World Cup?").abstained
+
+
+@pytest.mark.integration
 def test_the_model_tells_a_stated_answer_from_a_missing_one(checked):
     model = checked.model
     yes = model.yes_probability(check_prompt("How many French soldiers are deployed in Niger?"))
@@ -179,6 +192,10 @@ def test_an_openai_compatible_server_gives_the_local_models_judgement(checked, t
         prompt = check_prompt("How many French soldiers are in Niger?")
         assert remote.yes_probability(prompt) == pytest.approx(checked.model.yes_probability(prompt),
                                                                abs=0.05)
+        choice = select_prompt("How many French soldiers are in Niger?", [("France in Niger", QUOTE),
+                                                                           ("France in Niger", "Paris refused.")])
+        assert remote.choice_shares(choice, ["1", "2"]) == pytest.approx(
+            checked.model.choice_shares(choice, ["1", "2"]), abs=0.05)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
