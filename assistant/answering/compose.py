@@ -79,8 +79,13 @@ def _by_report(claims: list[Claim], opening: str, newest_first: bool) -> Parts:
 
 def reported(hit: Hit) -> str:
     """'On 12 August 2024', from the passage's publication date."""
-    day = date.fromisoformat(hit.published)
-    return f"On {day.day} {day:%B %Y}"
+    return f"On {report_day(hit.published)}"
+
+
+def report_day(published: str) -> str:
+    """'12 August 2024', from an ISO publication date."""
+    day = date.fromisoformat(published[:10])
+    return f"{day.day} {day:%B %Y}"
 
 
 def source_label(hit: Hit) -> str:

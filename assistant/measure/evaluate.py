@@ -16,6 +16,7 @@ from ingest import ingest
 from ingest.loaders import load_file
 
 from ..answer import Assistant
+from ..answering.compose import report_day
 from ..settings import Settings
 from ..types import Hit
 from .datasets import Dataset, Question, corpus_beside, load_dataset, write_corpus
@@ -71,8 +72,9 @@ FACT = re.compile(r"\d[\d,.]*\d|\d|[A-Z][\w'’-]*")
 
 
 def faithful_sentences(answer) -> tuple[int, int]:
-    """(sentences shown, sentences whose every figure and name is in the quotes they cite)."""
-    quotes = {c.n: c.quote.lower() for c in answer.citations}
+    """(sentences shown, sentences whose every figure and name is in the quotes they cite, or in
+    the report's date the answer gives with them: "On 2 July 2025: ...")."""
+    quotes = {c.n: f"{c.quote} {report_day(c.published) if c.published else ''}".lower() for c in answer.citations}
     shown = faithful = 0
     for m in SHOWN.finditer(answer.text):
         cited = " ".join(quotes.get(int(n), "") for n in re.findall(r"\d+", m.group(2)))

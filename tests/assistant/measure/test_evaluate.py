@@ -111,3 +111,16 @@ def test_a_qa_file_asks_each_question_on_its_day_of_the_corpus_beside_it(tmp_pat
     folder = load_dataset(tmp_path)  # the folder names its questions file
     assert folder.name == dataset.name and [q.text for q in folder.questions] == [q.text for q in dataset.questions]
     assert corpus_beside(tmp_path) == tmp_path / "corpus"
+
+
+def test_a_sentence_is_faithful_when_its_facts_are_in_its_quote_or_the_reports_date():
+    from assistant.measure.evaluate import faithful_sentences
+    from assistant.types import Answer, Citation
+
+    quote = "The fire had burned 9,500 hectares by Monday."
+    cited = Citation(1, "a", "Fire", "a.md", "2025-07-07", quote, quote, 0, len(quote), 0, len(quote), 1.0)
+    dated = Answer(f"On 7 July 2025: {quote} [1]", [cited], False)
+    assert faithful_sentences(dated) == (1, 1)
+    wrong_day = Answer(f"On 18 June 2025: {quote} [1]", [cited], False)
+    made_up = Answer("The fire had burned 12,000 hectares by Monday. [1]", [cited], False)
+    assert faithful_sentences(wrong_day) == faithful_sentences(made_up) == (1, 0)
