@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
+from ..models.base import LLMError
 from ..prompts import render
 from ..types import Hit
 
@@ -50,8 +51,12 @@ class Selector:
         """The model's share for each (title, text), in order."""
         if len(sentences) < 2:
             return [1.0] * len(sentences)
+        choose = getattr(self.model, "choice_shares", None)
+        if choose is None:
+            raise LLMError(f"{getattr(self.model, 'name', type(self.model).__name__)} cannot choose among "
+                           "sentences (it has no choice_shares); use ASSISTANT_ANSWERER=checked or extractive")
         labels = [str(n) for n in range(1, len(sentences) + 1)]
-        return list(self.model.choice_shares(select_prompt(question, sentences), labels))
+        return list(choose(select_prompt(question, sentences), labels))
 
     def reranked(self, question: str, scored: list, hits: list[Hit]) -> list:
         """`scored` (best first; each with .hit, .start, .end, .score) re-scored and re-sorted."""

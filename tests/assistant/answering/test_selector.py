@@ -61,3 +61,16 @@ def test_a_weight_of_zero_leaves_the_readers_order_and_one_sentence_needs_no_mod
     assert "1,500" in got.claims[0].text
     assert Selector(model).shares(QUESTION, [("t", "only one")]) == [1.0]
     assert len(model.prompts) == 1  # the second call asked nothing
+
+
+def test_a_model_that_cannot_choose_is_a_clear_error():
+    from assistant.models import LLMError
+
+    class YesOnly:
+        name = "yes-only"
+
+        def yes_probability(self, prompt: str) -> float:
+            return 0.9
+
+    with pytest.raises(LLMError, match="yes-only cannot choose.*ASSISTANT_ANSWERER=checked"):
+        Selector(YesOnly()).shares(QUESTION, [("t", "one"), ("t", "two")])
