@@ -21,32 +21,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import ingest
-
-from ..answer import Assistant
-from ..answering import QuotingAnswerer, Selector
+from ..answering import Selector
 from ..answering.selector import SELECT_CANDIDATES, mixed
 from ..models import LocalModel
-from ..settings import load_settings
-from .datasets import corpus_beside, load_dataset, write_corpus
 from .evaluate import _reference, contains_all
-from .sentences import Recording
+from .sentences import recorded
 
 WEIGHTS = (0.0, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0, 100.0)
 
 
 def dump(dataset_path: Path, index_root: Path, selector: Selector, out, every: int = 1) -> int:
-    dataset = load_dataset(dataset_path)
-    folder = index_root / dataset.name
-    settings = load_settings(data_dir=folder / "index", chroma_host=None, abstain_threshold=-1e9)
-    if dataset.records:
-        ingest([write_corpus(dataset.records, folder / "corpus")], settings)
-    else:
-        ingest([corpus_beside(dataset_path)], settings)
-    probe = Assistant(settings)
-    recording = Recording(probe.embedder)
-    assistant = Assistant(settings, answerer=QuotingAnswerer(recording, -1e9), embedder=probe.embedder)
-    assistant.warm_up()
+    dataset, assistant, recording = recorded(dataset_path, index_root)
     n = 0
     for q in dataset.questions[::every]:
         recording.last = None

@@ -38,7 +38,9 @@ class Recording(ExtractiveGenerator):
         return super().draft(question, query, hits, query_vector, time)
 
 
-def dump(dataset_path: Path, index_root: Path, out, passages: int = READ_PASSAGES) -> int:
+def recorded(dataset_path: Path, index_root: Path, passages: int = READ_PASSAGES):
+    """The data set, and an assistant over its index (built once under `index_root`, kept) that
+    never abstains, with the `Recording` generator it answers by."""
     dataset = load_dataset(dataset_path)
     folder = index_root / dataset.name
     settings = load_settings(data_dir=folder / "index", chroma_host=None, abstain_threshold=-1e9)
@@ -50,6 +52,11 @@ def dump(dataset_path: Path, index_root: Path, out, passages: int = READ_PASSAGE
     recording = Recording(probe.embedder, passages=passages)
     assistant = Assistant(settings, answerer=QuotingAnswerer(recording, -1e9), embedder=probe.embedder)
     assistant.warm_up()
+    return dataset, assistant, recording
+
+
+def dump(dataset_path: Path, index_root: Path, out, passages: int = READ_PASSAGES) -> int:
+    dataset, assistant, recording = recorded(dataset_path, index_root, passages)
     n = 0
     for q in dataset.questions:
         recording.last = None
@@ -108,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{path}: {dump(path, args.index_root, out, args.passages)} questions", file=sys.stderr)
     questions = [q for q in map(json.loads, args.rows.read_text().splitlines()) if q["scored"]]
     sets = list(dict.fromkeys(q["set"] for q in questions))
+    if len(sets) < 2:
+        parser.error("leaving one set out needs the rows of two data sets or more; give them all")
     print("Of each held-out set's scored questions, the share whose best (best two) shortlisted sentences "
           "hold the answer:")
     print(f"{'held-out set':<20} {'scored':>6} {'hand-set top1':>13} {'fitted top1':>11} {'hand-set top2':>13} "
