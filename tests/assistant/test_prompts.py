@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answering.base import Claim
+from assistant.answering.selector import numbered
 from assistant.answering.written import evidence_text
 from assistant.prompts import PromptError, data_path, render
 from assistant.types import Hit
@@ -30,6 +31,9 @@ VALUES = {
               "question": "How many French soldiers are in Niger?"},
     "entail": {"evidence": "About 1,500 French soldiers are deployed in Niger.",
                "statement": "Some 1,500 French troops are in Niger."},
+    "select": {"question": "How many French soldiers are in Niger?",
+               "sentences": numbered([("France in Niger", "About 1,500 French soldiers are deployed in Niger."),
+                                      ("France in Niger", "Paris has also refused to recall the ambassador.")])},
     "condense": {"history": "user: Where are the French bases in Niger?\nassistant: In Niamey, Ouallam "
                  "and Ayorou [1].", "question": "And how many soldiers are there?"},
 }

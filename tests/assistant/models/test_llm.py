@@ -165,6 +165,16 @@ def test_the_model_tells_a_stated_answer_from_a_missing_one(checked):
 
 
 @pytest.mark.integration
+def test_the_model_chooses_the_sentence_that_states_the_answer(checked):
+    prompt = select_prompt("How many French soldiers are deployed in Niger?", [
+        ("France in Niger", "The junta asked the ambassador to leave the country."),
+        ("France in Niger", "Currently, some 1,500 French soldiers are deployed in Niger."),
+        ("France in Niger", "The German government has not commented on the decision.")])
+    shares = checked.model.choice_shares(prompt, ["1", "2", "3"])
+    assert shares[1] > 0.6 and shares[1] == max(shares), shares
+
+
+@pytest.mark.integration
 def test_a_reused_prompt_prefix_gives_what_a_fresh_context_gives(checked):
     """Prompts about one question share their start; the context keeps it between prompts."""
     model = checked.model
