@@ -101,7 +101,7 @@ class Assistant:
 
     def __init__(self, settings: Settings | None = None, answerer: Answerer | None = None,
                  embedder: Encoder | None = None, model=None):
-        """`model` replaces the one the settings name for checked and written answers: any
+        """`model` replaces the one the settings name for selected, checked and written answers: any
         ChatModel, or any LangChain chat model (ChatOllama, ChatOpenAI, ...); `answerer` replaces
         the answerer the settings name."""
         self.settings = settings or load_settings()
@@ -144,7 +144,7 @@ class Assistant:
 
     @cached_property
     def language_model(self):
-        """The language model checked and written answers use, loaded on first use."""
+        """The language model selected, checked and written answers use, loaded on first use."""
         return self._model or model_from_settings(self.settings.language_model)
 
     @cached_property

@@ -47,7 +47,7 @@ class AnsweringSettings:
 
 @dataclass(frozen=True)
 class LanguageModelSettings:
-    """The language model behind checked and written answers."""
+    """The language model behind selected, checked and written answers."""
 
     kind: str | None
     model: str | None
@@ -82,7 +82,7 @@ class Settings(IngestSettings):
         "is set, else extractive.",
     )
     llm: Literal["extractive", "local", "openai"] | None = Field(
-        None, description="The language model behind checked and written answers. local: a GGUF "
+        None, description="The language model behind selected, checked and written answers. local: a GGUF "
         "run in-process by llama.cpp; openai: an OpenAI-compatible server (llm_url). Setting it "
         "alone (the older way) asks for checked answers.",
     )

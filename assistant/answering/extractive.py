@@ -58,7 +58,8 @@ class ExtractiveGenerator:
     the draft's `support`, halved when
     its passage never mentions a name or figure the question asks about, and halved when the
     question asks what did not happen and the sentence negates nothing. The draft also lists the
-    `candidates` best sentences, each scored (and halved) as if it alone were the answer.
+    `candidates` best sentences, each scored (and halved) as if it alone were the answer. With a
+    `selector`, a language model's choice among the best sentences re-ranks them first.
     """
 
     def __init__(self, embedder: Encoder, passages: int = READ_PASSAGES, max_claims: int = 2, candidates: int = 0,
