@@ -30,8 +30,7 @@ CALENDAR_WORD = re.compile(rf"(?:{WEEKDAYS}|{MONTHS})")
 DATE = re.compile(rf"\b(?:(?:{WEEKDAYS}),?\s)?"
                   rf"(?:(?:{MONTHS})\.?\s\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s{YEAR})?|\d{{1,2}}(?:st|nd|rd|th)?\s(?:{MONTHS})"
                   rf"(?:,?\s{YEAR})?|(?:{MONTHS})\s{YEAR}|{YEAR})\b"
-                  r"|\b(?:on|last|this|next)\s(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
-                  r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
+                  rf"|\b(?:on|last|this|next)\s(?:{WEEKDAYS})\b|\b(?:{WEEKDAYS})\b")
 # A name: capitalised words, with the small words that join them inside names.
 RUN = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z]"
                  r"(?:\s(?:of|de|du|al|bin|van|von|der|la|le|el|the)?\s?[A-Z][\w'’-]*[A-Za-z])*")

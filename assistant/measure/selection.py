@@ -39,8 +39,8 @@ def dump(dataset_path: Path, index_root: Path, selector: Selector, out, every: i
         scored = q.answerable and (q.gold_article is not None or bool(q.hit_phrases))
         if recording.last is None or not scored:
             continue
-        question, query, hits, vector = recording.last
-        shown = recording.ranked(question, query, hits, vector)[: selector.candidates]
+        question, _, hits, _ = recording.last
+        shown = recording.last_ranked[: selector.candidates]
         texts = [hits[x.hit].passage[x.start:x.end] for x in shown]
         began = time.perf_counter()
         shares = selector.shares(question, [(hits[x.hit].title or "", t) for x, t in zip(shown, texts)])

@@ -31,11 +31,15 @@ from .evaluate import _reference, contains_all
 
 
 class Recording(ExtractiveGenerator):
-    """The extractive generator, keeping what it was last given."""
+    """The extractive generator, keeping what it was last given and the sentences it ranked."""
 
     def draft(self, question, query, hits, query_vector, time=None):
-        self.last = (question, query, hits[: self.passages], query_vector)
+        self.last, self.last_ranked = (question, query, hits[: self.passages], query_vector), []
         return super().draft(question, query, hits, query_vector, time)
+
+    def ranked(self, question, query, hits, query_vector):
+        self.last_ranked = super().ranked(question, query, hits, query_vector)
+        return self.last_ranked
 
 
 def recorded(dataset_path: Path, index_root: Path, passages: int = READ_PASSAGES):

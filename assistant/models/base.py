@@ -1,12 +1,11 @@
-"""The language-model seam: how likely the model says "Yes" to a prompt, and what it writes in
-reply to one, piece by piece. Every adapter loads lazily: nothing happens at import or construction."""
+"""The language-model seam: how likely the model says "Yes" to a prompt, or each of a few labels
+("1", "2", ...), and what it writes in reply to one, piece by piece. Every adapter loads lazily:
+nothing happens at import or construction."""
 
 from __future__ import annotations
 
 import math
 from typing import Iterator, Protocol
-
-YES, NO = ("yes",), ("no",)
 
 
 class LLMError(RuntimeError):
@@ -36,15 +35,14 @@ class ChatModel(Protocol):
 
 
 def yes_share(probs: dict[str, float]) -> float:
-    yes = sum(p for t, p in probs.items() if t.strip().lower() in YES)
-    no = sum(p for t, p in probs.items() if t.strip().lower() in NO)
-    return yes / (yes + no) if yes + no > 0 else 0.5
+    """Yes's share of what the reply's first tokens give to Yes or No (0.5 when neither)."""
+    return label_shares(probs, ["yes", "no"])[0]
 
 
 def label_shares(probs: dict[str, float], labels: list[str]) -> list[float]:
     """Each label's share of the probability the reply's first tokens (`probs`: token -> p) give
-    to any of them; even shares when none is among them."""
-    got = [sum(p for t, p in probs.items() if t.strip() == label) for label in labels]
+    to any of them, case and spaces aside; even shares when none is among them."""
+    got = [sum(p for t, p in probs.items() if t.strip().lower() == label.lower()) for label in labels]
     total = sum(got)
     return [g / total for g in got] if total > 0 else [1 / len(labels)] * len(labels)
 

@@ -156,20 +156,19 @@ class LocalModel:
             _read(llm, self._tokens(llm, prompt))
 
     def yes_probability(self, prompt: str) -> float:
-        self._load()  # first: without the extra it says what to install
-        return yes_share(dict(zip(self._answers, self._next(prompt, list(self._answers.values())))))
+        llm = self._load()  # first: without the extra it says what to install
+        return yes_share(dict(zip(self._answers, self._next(llm, prompt, list(self._answers.values())))))
 
     def choice_shares(self, prompt: str, labels: list[str]) -> list[float]:
         llm = self._load()  # first: without the extra it says what to install
         ids = [llm.tokenize(label.encode(), add_bos=False, special=False) for label in labels]
         if any(len(i) != 1 for i in ids):
             raise LLMError(f"choice labels must be single tokens of {self.name}: {labels}")
-        probs = self._next(prompt, [i[0] for i in ids])
+        probs = self._next(llm, prompt, [i[0] for i in ids])
         return list(probs / probs.sum())
 
-    def _next(self, prompt: str, token_ids: list[int]) -> np.ndarray:
+    def _next(self, llm, prompt: str, token_ids: list[int]) -> np.ndarray:
         """The relative probabilities of these tokens coming first in the reply to a one-turn chat."""
-        llm = self._load()
         with self._lock:
             from llama_cpp import llama_get_logits_ith
 

@@ -25,8 +25,7 @@ class OpenAIModel:
         self._client = httpx.Client(timeout=timeout, headers=headers)
 
     def yes_probability(self, prompt: str) -> float:
-        probs = self._first_token(prompt)
-        return yes_share(probs)
+        return yes_share(self._first_token(prompt))
 
     def choice_shares(self, prompt: str, labels: list[str]) -> list[float]:
         return label_shares(self._first_token(prompt), labels)
