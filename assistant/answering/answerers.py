@@ -11,7 +11,7 @@ from typing import Iterator
 from .base import Answerer, Asked, Draft, Generator, Part
 from .compose import WrittenText, compose, compose_disagreement, compose_overview, compose_timeline
 from .rules import MODEL_DOUBT, coverage_terms, overview
-from .spans import answer_span
+from .spans import leading
 from .verify import verified
 from .written import WrittenAnswerer, arrange
 
@@ -56,8 +56,9 @@ class QuotingAnswerer:
         elif overview(asked.question) and len({c.hit.article_id for c in claims}) > 1:
             parts = compose_overview(claims)
         else:
-            span = answer_span(asked.question, claims[0].text)  # the best claim's phrase that answers, if any
-            parts = compose(claims, asked.hits, dated=asked.time.latest, lead=(span, claims[0]) if span else None)
+            lead = leading(asked.question, [c.text for c in claims])  # the phrase that answers, if any
+            parts = compose(claims, asked.hits, dated=asked.time.latest,
+                            lead=(lead[1], claims[lead[0]]) if lead else None)
         for text, citations in parts:
             yield Part(text, citations, draft.support)
 

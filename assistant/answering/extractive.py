@@ -31,6 +31,7 @@ from .rules import (
     explaining,
     grounded_score,
     has_type,
+    heading,
     overview,
 )
 from .scorer import FEATURES, Candidate, Scorer, feature_row, lexical_order, load_scorer, newest_day
@@ -213,7 +214,8 @@ class ExtractiveGenerator:
         who = reporter_asked(question)  # "What did Le Monde report?": what Le Monde is said to report is asked
         out = []
         for h, hit in enumerate(hits):
-            spans = [(s, e) for s, e in sentence_spans(hit.passage) if e - s >= MIN_SENTENCE_CHARS]
+            spans = [(s, e) for s, e in sentence_spans(hit.passage)
+                     if e - s >= MIN_SENTENCE_CHARS and not heading(hit.passage, s, e)]
             texts = [hit.passage[s:e] for s, e in spans]
             previous: set[str] = set()
             for (s, e), text, terms in zip(spans, texts, term_sets(texts)):

@@ -16,6 +16,16 @@ TYPED_BONUS = 0.1  # added to coverage when a sentence holds the kind of thing a
 SHORTLIST = 8  # sentences embedded per question: the lexically likeliest
 READ_PASSAGES = 6  # passages whose sentences the reader weighs, the best found first
 MIN_SENTENCE_CHARS = 12  # shorter "sentences" (datelines, bylines) are never quoted
+HEADING_WORDS = 8  # a line of at most this many words with no end punctuation is a heading, never quoted
+ENDS_SENTENCE = re.compile(r"""[.!?:;…]["'”’)\]]*$""")
+
+
+def heading(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is a line of its own that ends no sentence and is short: a
+    subheading ("'Maintain cooperation with France'"), a byline or a caption, not a statement."""
+    whole_line = (start == 0 or text[start - 1] == "\n") and (end == len(text) or text[end] == "\n")
+    line = text[start:end]
+    return whole_line and not ENDS_SENTENCE.search(line) and len(line.split()) <= HEADING_WORDS
 
 
 def coverage(question_terms: set[str], terms: set[str]) -> float:
@@ -141,10 +151,16 @@ def about(question: str, title: str, passage: str) -> bool:
     return not missing_names(question, text) and coverage(term_set(question), term_set(text)) >= ABOUT_COVERAGE
 
 
+# Words of a question that say nothing of its topic ("What happened over the weekend?").
+NOT_TOPIC = frozenset({"over", "under", "after", "before", "during", "since", "until", "into", "onto", "against",
+                       "between", "among", "through", "across", "around", "near", "per", "via", "up", "down",
+                       "out", "off", "just", "happen", "happened", "happening", "happens"})
+
+
 def topic_words(question: str, texts: list[str], most: int = 4) -> list[str]:
     """The question's content words that the related passages hold too: what they are about."""
     held = " ".join(texts).lower()
-    return [w for w in dict.fromkeys(content_words(question)) if w.lower() in held][:most]
+    return [w for w in dict.fromkeys(content_words(question)) if w.lower() in held and w.lower() not in NOT_TOPIC][:most]
 
 
 # --- citations: how much of a sentence what it cites must back --------------------------------

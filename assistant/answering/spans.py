@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.text import FIGURE, NAME, STOP, bare_name, figure_value, term_set
+from ingest.text import FIGURE, NAME, STOP, WORD, bare_name, figure_value, term_set, term_sets
 
 from ..retrieval.when import MONTHS, YEAR
 from .sources import counted_terms, thing_counted
@@ -37,6 +37,7 @@ RUN = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z]"
 # "to" is left out: "close to Defense Minister Sebastien Lecornu", "according to Reuters".
 LOCATIVE = re.compile(r"\b(?:in|at|near|from|outside|inside|across)\s(?:the\s(?:capital|city|town|region|"
                       r"province|village)(?: of)?,?\s)?$")
+ANCHOR_WORDS = 3  # a date this near one of the question's words is the date it asks about
 TITLES = {"president", "minister", "prime", "mr", "mrs", "ms", "dr", "general", "gen", "king", "queen", "chief",
           "secretary", "governor", "mayor", "senator", "judge", "ambassador", "captain"}
 
@@ -82,26 +83,65 @@ def _is_year_only(text: str) -> bool:
 
 
 def _date(question: str, sentence: str) -> str | None:
-    low = question.lower()
+    """The date the question's words stand next to ("expired on Sunday" for "When did it
+    expire?"), else the sentence's first date the question does not give itself."""
+    dates = _dates(question, sentence)
+    return next((d for d, anchored in dates if anchored), dates[0][0] if dates else None)
+
+
+def _dates(question: str, sentence: str) -> list[tuple[str, bool]]:
+    """The sentence's dates that the question does not give, each with whether one of the
+    question's words stands within `ANCHOR_WORDS` words of it."""
+    low, terms = question.lower(), term_set(question)
+    words = list(WORD.finditer(sentence))
+    stems = term_sets([w.group(0) for w in words])
+    out = []
     for m in DATE.finditer(sentence):
-        if m.group(0).lower() not in low:
-            return m.group(0).strip()
+        if m.group(0).lower() in low:
+            continue
+        inside = [i for i, w in enumerate(words) if m.start() <= w.start() < m.end()]
+        if not inside:
+            continue
+        near = range(max(0, inside[0] - ANCHOR_WORDS), min(len(words), inside[-1] + 1 + ANCHOR_WORDS))
+        out.append((m.group(0).strip(), any(stems[i] & terms for i in near if i not in inside)))
+    return out
+
+
+def leading(question: str, sentences: list[str]) -> tuple[int, str] | None:
+    """Which of an answer's sentences (best first) the answer leads with, and the phrase of it
+    that answers: the first that has one; for a date, the first whose date the question's words
+    stand next to ("the July 26 coup" before "reported on Tuesday" for "When did the coup take
+    place?"), else the best sentence's first date. None when no sentence has a phrase that answers."""
+    if kind_asked(question) == "date":
+        for i, sentence in enumerate(sentences):
+            anchored = [d for d, near in _dates(question, sentence) if near]
+            if anchored and anchored[0] in sentence and anchored[0].strip() != sentence.strip():
+                return i, anchored[0]
+    for i, sentence in enumerate(sentences):
+        span = answer_span(question, sentence)
+        if span:
+            return i, span
     return None
 
 
 def _runs(question: str, sentence: str) -> list[re.Match]:
     """Capitalised runs of the sentence that the question does not name (a run opening the
-    sentence counts only when it is more than an ordinary word)."""
+    sentence counts only when it is more than an ordinary word), without a day or month after
+    the name ("told AFP Tuesday": "AFP")."""
     asked = {bare_name(n) for n in NAME.findall(question)}
     out = []
     for m in RUN.finditer(sentence):
         words = m.group(0).split()
+        if all(CALENDAR_WORD.fullmatch(w.strip(".,")) for w in words):  # "Tuesday", "May": a date, not a name
+            continue
+        while CALENDAR_WORD.fullmatch(words[-1].strip(".,")):
+            words.pop()
         if m.start() == 0 and len(words) == 1 and words[0].lower() in STOP | {"currently", "meanwhile", "however"}:
             continue
         if all(bare_name(w) in asked or w.lower() in TITLES for w in words if w[:1].isupper()):
             continue
-        if all(CALENDAR_WORD.fullmatch(w.strip(".,")) for w in words):  # "Tuesday", "May": a date, not a name
-            continue
+        if len(words) < len(m.group(0).split()):
+            m = re.compile(re.escape(" ".join(words))).match(sentence, m.start())
         out.append(m)
     return out
 
@@ -110,19 +150,35 @@ def _name(question: str, sentence: str) -> str | None:
     runs = _runs(question, sentence)
     if not runs:
         return None
-    terms = term_set(question)
+    terms, asked = term_set(question), {bare_name(n) for n in NAME.findall(question)}
 
-    def near(m: re.Match) -> int:  # the question's words just before the name: "the ambassador, Sylvain Itte"
-        return len(terms & term_set(sentence[max(0, m.start() - 40):m.start()]))
+    def asked_role(word: str) -> bool:  # the role the question names: "Prime Minister Zeine", "Niger's Prime Minister X"
+        return (bare_name(word) in asked or word.lower() in TITLES and word.lower() in question.lower()
+                or bool(term_set(word) & terms))
 
-    placed = [m for m in runs if near(m)]
+    def role(m: re.Match) -> list[str]:
+        words = m.group(0).split()
+        n = 0
+        while n + 1 < len(words) and asked_role(words[n]):
+            n += 1
+        return words[:n]
+
+    ends = [r.end() for r in RUN.finditer(sentence)]
+
+    def near(m: re.Match) -> int:  # the question's words just before the name, or in its role
+        # "the ambassador, Sylvain Itte"; words before another name are that name's ("Minister X told AFP")
+        start = max([0, m.start() - 40, *(e for e in ends if e <= m.start())])
+        before = sentence[start:m.start()]
+        return len(terms & term_set(" ".join([before, *role(m)])))  # "Defense Minister Sebastien Lecornu"
+
+    # A name after "in", "at", "near" ... is where, not who: "the status of French troops in Niger".
+    # A name the question gives, after its role, is what is asked about, not the answer.
+    placed = [m for m in runs if near(m) and not LOCATIVE.search(sentence[max(0, m.start() - 30):m.start()])
+              and not any(bare_name(w) in asked for w in m.group(0).split()[len(role(m)):])]
     if not placed:
         return None
-    best = max(placed, key=lambda m: (near(m), len(m.group(0).split()), -m.start())).group(0).removeprefix("The ")
-    words = best.split()
-    while len(words) > 1 and words[0].lower() in TITLES and words[0].lower() in question.lower():
-        words = words[1:]  # the role the question names is not the answer: "Prime Minister Zeine" -> "Zeine"
-    return " ".join(words)
+    best = max(placed, key=lambda m: (near(m), len(m.group(0).split()), -m.start()))
+    return " ".join(best.group(0).removeprefix("The ").split()[len(role(best)):])
 
 
 def _place(question: str, sentence: str) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.answering import rules
@@ -15,9 +17,11 @@ from assistant.answering.rules import (
     coverage_terms,
     grounded_score,
     has_type,
+    heading,
     missing_names,
     negation_unmatched,
     overlap,
+    topic_words,
     sentence_score,
 )
 from assistant.answering.rules import (
@@ -94,3 +98,17 @@ def test_the_terms_a_quote_must_cover():
     assert coverage_terms("And the debt figure?", "And the debt figure (Niger)?") == "And the debt figure?"
     assert coverage_terms("And there?", "And there (Niger soldiers)?") == "And there (Niger soldiers)?"
     assert content_words("What about the French ambassador's name?") == ["French", "ambassador's", "name"]
+
+
+def test_a_short_line_that_ends_no_sentence_is_a_heading():
+    text = ("Paris has refused to recall the ambassador.\n'Maintain cooperation with France'\n"
+            "Zeine said Monday that he hoped to maintain cooperation.\nBy Jane Smith in Niamey\n")
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    assert [heading(text, s, e) for s, e in lines] == [False, True, False, True]
+    inside = text.index("he hoped")  # a sentence's end is not a line's end
+    assert not heading(text, inside, inside + len("he hoped to maintain"))
+
+
+def test_the_topic_of_a_question_is_not_its_prepositions_nor_happened():
+    texts = ["Over the weekend, thousands of demonstrators rallied in Niamey."]
+    assert topic_words("What happened over the weekend in Niamey?", texts) == ["weekend", "Niamey"]

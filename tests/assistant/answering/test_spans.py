@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering.spans import answer_span, kind_asked
+from assistant.answering.spans import answer_span, kind_asked, leading
 
 TROOPS = ("Currently, some 1,500 French soldiers are deployed in the country, on three bases: in the capital, "
           "Niamey, in Ouallam, north of the capital, and in Ayorou, near the border with Mali.")
@@ -49,3 +49,37 @@ def test_the_kind_asked():
     assert [kind_asked(q) for q in ["How many infants fell ill?", "When did the fire start?", "Who won?",
                                     "Where did it burn?", "Which company recalled the formula?",
                                     "Why did it burn?"]] == ["figure", "date", "name", "place", "name", None]
+
+
+@pytest.mark.parametrize("question, sentence, span", [
+    ("When did the notice period expire?",  # the date the question's words stand next to
+     "The generals renounced several agreements with France on August 3, including one with a month-long "
+     "notice period that expired on Sunday.", "on Sunday"),
+    ("When did the generals renounce the agreements?",
+     "The generals renounced several agreements with France on August 3, including one with a month-long "
+     "notice period that expired on Sunday.", "August 3"),
+    ("Who is the French defense minister?",  # the role the question names is not part of the answer
+     "A source close to Defense Minister Sebastien Lecornu told AFP Tuesday.", "Sebastien Lecornu"),
+    ("Who told AFP about the talks?",  # a day after a name is not part of it
+     "The talks were confirmed by Le Monde Tuesday, a source close to the minister told AFP.", "Le Monde"),
+])
+def test_the_phrase_the_question_points_at(question, sentence, span):
+    assert answer_span(question, sentence) == span
+
+
+@pytest.mark.parametrize("sentence", [
+    "Prime Minister Zeine began by discussing the status of French troops and ambassadors in Niger.",  # a place
+    "A source close to Defense Minister Sebastien Lecornu told AFP Tuesday.",  # "Minister" is Lecornu's, not AFP's
+])
+def test_no_name_of_something_else_answers_who(sentence):
+    assert answer_span("Who is the French defence minister?", sentence) is None
+
+
+def test_the_answer_leads_with_the_sentence_whose_phrase_answers():
+    reported = ("The Le Monde newspaper reported on Tuesday that exchanges were taking place with the "
+                "military who ousted president Mohamed Bazoum.")
+    assert leading("When did the coup take place?", [reported, COUP]) == (1, "July 26")
+    assert leading("When did Le Monde report it?", [reported, COUP]) == (0, "on Tuesday")
+    debt_burden = "Zeine revealed that the country faced a substantial debt burden."
+    assert leading("How much debt does Niger have?", [debt_burden, DEBT]) == (1, "5200 billion CFA Francs")
+    assert leading("Why is France leaving Niger?", [reported, COUP]) is None
