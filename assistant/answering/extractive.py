@@ -175,11 +175,15 @@ class ExtractiveGenerator:
 
     def _pick(self, scored: list[ScoredSentence], hits: list[Hit], question: str,
               wants: re.Pattern | None) -> list[ScoredSentence]:
-        """The best sentence, the runner-up if nearly as good (for a figure the best gives, unless
-        its own figures count something else than the question and the best), and, when the question
+        """The best sentence, the runner-up if nearly as good (when the best gives the phrase that
+        answers, only a runner-up that gives one too; for a figure the best gives, unless its own
+        figures count something else than the question and the best), and, when the question
         asks for a number, date or name that neither holds, the best sentence that does hold one."""
         best = scored[0]
         picked = close_to_best(scored, self.max_claims, FOLLOW_MARGIN)
+        if len(picked) > 1 and answer_span(question, self._claim(best, hits).text):
+            # The best gives the figure, date, name or place asked: a runner-up that gives none is noise.
+            picked = [best] + [x for x in picked[1:] if answer_span(question, self._claim(x, hits).text)]
         if best.typed and wants is NUMBER:
             said = self._claim(best, hits).text
             picked = [best] + [x for x in picked[1:]
