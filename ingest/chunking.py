@@ -41,7 +41,7 @@ class Chunker:
 
     def _pieces(self, text: str) -> list[tuple[int, int, int]]:
         """Sentences as (start, end, tokens); a sentence over the limit is cut at token bounds."""
-        spans = sentence_spans(text)
+        spans = sentence_spans(text, abbreviations=False)  # the bounds CHUNKER_VERSION names
         counts = self.tokenizer.count_tokens([text[s:e] for s, e in spans])
         pieces = []
         for (s, e), n in zip(spans, counts):

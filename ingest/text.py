@@ -12,15 +12,37 @@ import threading
 SENTENCE_END = re.compile(r"""[.!?]["'”’)\]]*([^\S\n]+)(?=["'“‘(\[]?[A-Z0-9])|(\s*\n\s*)""")
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, whitespace trimmed, covering all non-space text."""
+# A full stop that ends an abbreviation, not a sentence: a month before its day ("Nov. 5"), a
+# title before a name ("Dr. Smith"), initials ("U.S. President", "Donald J. Trump"); the last
+# two only when the next word is no sentence's usual first word ("... in the U.S. The ...").
+MONTH_ABBREVIATION = re.compile(r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|No|Nos)\.$")
+TITLE_ABBREVIATION = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Sgt|Capt|Gov|Sen|Rep|St|Rev|Mt|Ft|Jr|Sr|"
+                                r"Sens|Reps|Gens)|(?<![\w.])(?:[A-Z]\.)*[A-Z])\.$")
+OPENING_WORD = re.compile(r"[\"'“‘(\[]?(?:The|A|An|It|Its|He|She|They|We|I|In|On|At|But|And|This|That|These|Those|"
+                          r"There|His|Her|Their|Our|As|If|When|After|Before|For|So|Yet|Some|Many|Most|One|No|Not|"
+                          r"Now|Then|Still|Meanwhile|However)\b")
+
+
+def sentence_spans(text: str, abbreviations: bool = True) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, whitespace trimmed, covering all non-space text. Without
+    `abbreviations`, every full stop before a capital or a digit ends a sentence (how the
+    chunker has always cut: the stored passages' bounds stay where they were)."""
     spans, start = [], 0
     for match in SENTENCE_END.finditer(text):
         gap = 1 if match.group(1) is not None else 2
+        if abbreviations and gap == 1 and _abbreviated(text[start:match.start(1)], text[match.end(1):]):
+            continue
         spans.append((start, match.start(gap)))
         start = match.end(gap)
     spans.append((start, len(text)))
     return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _abbreviated(before: str, after: str) -> bool:
+    """Whether the full stop ending `before` ends an abbreviation that `after` continues."""
+    if MONTH_ABBREVIATION.search(before):
+        return after[:1].isdigit()
+    return bool(TITLE_ABBREVIATION.search(before)) and not OPENING_WORD.match(after) and after[:1].isupper()
 
 
 def sentences(text: str) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.answering.rules import missing_names
 from ingest.text import (
     bare_name,
@@ -21,9 +23,24 @@ from ingest.text import (
 
 def test_sentences_cover_the_text_and_keep_abbreviations_and_figures_inside():
     text = "Some 1,500 soldiers are there. Mr. Itte stayed.\nNiger's debt is 5.2 billion! Is it?"
-    assert sentences(text) == ["Some 1,500 soldiers are there.", "Mr.", "Itte stayed.",
+    assert sentences(text) == ["Some 1,500 soldiers are there.", "Mr. Itte stayed.",
                                "Niger's debt is 5.2 billion!", "Is it?"]
     assert all(text[s:e] == t for (s, e), t in zip(sentence_spans(text), sentences(text)))
+    # The chunker's bounds are those its version names: every full stop before a capital ends one.
+    assert [text[s:e] for s, e in sentence_spans(text, abbreviations=False)][1:3] == ["Mr.", "Itte stayed."]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Daylight saving time ends Sunday, Nov. 5 at 2 a.m. Clocks go back.",
+     ["Daylight saving time ends Sunday, Nov. 5 at 2 a.m.", "Clocks go back."]),
+    ("The U.S. State Department said so. Donald J. Trump spoke.",
+     ["The U.S. State Department said so.", "Donald J. Trump spoke."]),
+    ("He lives in the U.S. The weather is fine.", ["He lives in the U.S.", "The weather is fine."]),
+    ("I met Sen. Warren on Jan. 6. She was kind.", ["I met Sen. Warren on Jan. 6.", "She was kind."]),
+    ("The score was 3-1. Arsenal won.", ["The score was 3-1.", "Arsenal won."]),
+])
+def test_a_full_stop_of_an_abbreviation_ends_no_sentence(text, expected):
+    assert sentences(text) == expected
 
 
 def test_a_possessive_is_dropped_and_nothing_else():
