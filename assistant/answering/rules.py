@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.text import INNER_NAME, NAME, YEAR_OR_FIGURE, content_words, mentions, term_set
+from ingest.text import INNER_NAME, STOP, YEAR_OR_FIGURE, content_words, mentions, sentence_spans, term_set
 
 # --- a sentence's score -----------------------------------------------------------------------
 # Sentences are scored by the fitted `scorer`; the hand-set mix below is its baseline, its scale
@@ -113,16 +113,38 @@ UNGROUNDED_FACTOR = 0.5
 NEGATION = re.compile(r"\b(not|never|no longer|without|none|nobody|nothing|neither|nor)\b|n't\b", re.I)
 
 
-def asked_names(question: str) -> list[str]:
-    """Names and figures in the question (its capitalised first word excepted, and two-letter
-    acronyms such as US or UK: the setting of a story, too short to tell its articles apart)."""
-    found = sorted([*NAME.finditer(question), *YEAR_OR_FIGURE.finditer(question)], key=lambda m: m.start())
-    return [m.group(0) for m in found if m.start() > 0 and not (len(m.group(0)) == 2 and m.group(0).isupper())]
+# A name of several words ("US House of Representatives", "Laphonza Butler"): capitalised words
+# and the small words that join them inside names.
+NAME_RUN = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z](?:\s(?:of|de|du|the|la|le|von|van|al|bin|der)?\s?[A-Z][\w'’-]*[A-Za-z])*")
+ROLES = frozenset({"president", "minister", "prime", "mr", "mrs", "ms", "dr", "general", "gen", "king", "queen",
+                   "prince", "princess", "chief", "secretary", "governor", "gov", "mayor", "senator", "sen", "rep",
+                   "judge", "ambassador", "captain", "capt", "lt", "col", "sgt", "prof", "st", "sir", "lord", "pope"})
+
+
+def asked_names(question: str) -> list[list[str]]:
+    """The names and figures in the question, each as the words that stand for it: a name of
+    several words is named by any one of its own ("House" for "US House of Representatives",
+    "Butler" for "Laphonza Butler"), never by a role ("Sen.", "President"), a small word, a
+    sentence's capitalised first word or a two-letter acronym such as US or UK (the setting of
+    a story, too short to tell its articles apart)."""
+    found, opening = [], {s for s, _ in sentence_spans(question)}
+    for m in NAME_RUN.finditer(question):
+        words = m.group(0).split()
+        if m.start() in opening:
+            words = words[1:]  # "Which state ...", "Democratic Sen. ...": a sentence's first word
+        kept = [w for w in words if w.lower() not in STOP | ROLES and not (len(w) == 2 and w.isupper())]
+        if len(kept) > 1:
+            kept = [w for w in kept if len(w) > 3] or kept  # "York" stands for "New York", "New" does not
+        if kept:
+            found.append((m.start(), kept))
+    found += [(m.start(), [m.group(0)]) for m in YEAR_OR_FIGURE.finditer(question)]
+    return [words for _, words in sorted(found)]
 
 
 def missing_names(question: str, evidence: str) -> list[str]:
-    """The question's names that the evidence never mentions: it is then about something else."""
-    return [name for name in asked_names(question) if not mentions(evidence, name)]
+    """The question's names that the evidence never mentions by any of their words: it is then
+    about something else."""
+    return [" ".join(words) for words in asked_names(question) if not any(mentions(evidence, w) for w in words)]
 
 
 def negation_unmatched(question: str, sentence: str) -> bool:

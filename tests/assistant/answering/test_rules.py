@@ -112,3 +112,15 @@ def test_a_short_line_that_ends_no_sentence_is_a_heading():
 def test_the_topic_of_a_question_is_not_its_prepositions_nor_happened():
     texts = ["Over the weekend, thousands of demonstrators rallied in Niamey."]
     assert topic_words("What happened over the weekend in Niamey?", texts) == ["weekend", "Niamey"]
+
+
+def test_a_name_of_several_words_is_named_by_any_of_its_own():
+    speaker = "Which lawmaker was ousted from his role as speaker of the US House of Representatives?"
+    assert missing_names(speaker, "Kevin McCarthy was ousted as House speaker on Tuesday.") == []
+    assert missing_names(speaker, "The Senate passed the bill.") == ["House Representatives"]
+    butler = ("Democratic Sen. Laphonza Butler made history when she became the only Black woman serving in "
+              "the Senate. Which state does she represent?")  # "Which" opens a sentence: no name; "Sen." is a role
+    assert missing_names(butler, "Newsom appointed Butler, a Black woman, to the Senate seat of California.") == []
+    assert missing_names(butler, "Newsom appointed a Black woman to the Senate.") == ["Laphonza Butler"]
+    assert missing_names("What did the New York Times report?", "The Times reported it.") == []
+    assert missing_names("What did the New York Times report?", "A new report.") == ["York Times"]  # not "New"
