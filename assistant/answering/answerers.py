@@ -57,7 +57,7 @@ class QuotingAnswerer:
             parts = compose_overview(claims)
         else:
             lead = leading(asked.question, [c.text for c in claims])  # the phrase that answers, if any
-            parts = compose(claims, asked.hits, dated=asked.time.latest,
+            parts = compose(claims, asked.hits, dated=asked.time.latest or asked.time.earliest,
                             lead=(lead[1], claims[lead[0]]) if lead else None)
         for text, citations in parts:
             yield Part(text, citations, draft.support)

@@ -37,7 +37,7 @@ from .rules import (
 from .scorer import FEATURES, Candidate, Scorer, feature_row, lexical_order, load_scorer, newest_day
 from .selector import Selector
 from .sources import counts_something_else, disagrees
-from .spans import answer_span
+from .spans import answer_span, kind_asked
 
 
 @dataclass
@@ -88,8 +88,8 @@ class ExtractiveGenerator:
             claims = self._timeline(scored, hits) or claims
         elif overview(question):
             claims = self._timeline(scored, hits) or claims
-        elif time is not None and time.latest:
-            claims = self._newest(scored, hits, wants is not None) or claims
+        elif time is not None and (time.latest or time.earliest):
+            claims = self._newest(scored, hits, wants is not None, oldest=time.earliest) or claims
         grounded = [self._grounded(question, query, self._claim(x, hits))
                     for x in scored[:max(1, self.candidates)]]
         disagreeing = self._disagreeing(question, claims, scored, hits) if wants is NUMBER else []
@@ -101,16 +101,18 @@ class ExtractiveGenerator:
         return sorted((ScoredSentence(c.hit, c.start, c.end, float(s), bool(c.typed))
                        for c, s in zip(candidates, self.scorer.score(rows))), key=lambda x: -x.score)
 
-    def _newest(self, scored: list[ScoredSentence], hits: list[Hit], typed: bool) -> list[Claim]:
+    def _newest(self, scored: list[ScoredSentence], hits: list[Hit], typed: bool, oldest: bool = False) -> list[Claim]:
         """For a question about the latest state: of the sentences nearly as likely as the best
-        (holding what is asked, when it asks for a figure, date or name), the newest report's;
-        an undated article never wins over a dated one."""
+        (holding what is asked, when it asks for a figure, date or name), the newest report's
+        (with `oldest`, for a question about the first report, the oldest's); an undated article
+        never wins over a dated one."""
         near = [x for x in scored if x.score >= scored[0].score - LATEST_MARGIN and (x.typed or not typed)
                 and hits[x.hit].published]
         if not near:
             return []
-        newest = max(near, key=lambda x: (hits[x.hit].published, x.score))
-        return [self._claim(newest, hits)]
+        if oldest:
+            return [self._claim(min(near, key=lambda x: (hits[x.hit].published, -x.score)), hits)]
+        return [self._claim(max(near, key=lambda x: (hits[x.hit].published, x.score)), hits)]
 
     def _explained(self, scored: list[ScoredSentence], hits: list[Hit], who: set[str]) -> list[Claim]:
         """For a why, how or position question: the best sentence and up to two more, nearly as
@@ -175,15 +177,18 @@ class ExtractiveGenerator:
 
     def _pick(self, scored: list[ScoredSentence], hits: list[Hit], question: str,
               wants: re.Pattern | None) -> list[ScoredSentence]:
-        """The best sentence, the runner-up if nearly as good (when the best gives the phrase that
-        answers, only a runner-up that gives one too; for a figure the best gives, unless its own
-        figures count something else than the question and the best), and, when the question
+        """The best sentence, the runner-up if nearly as good (not one of the same article that gives
+        no date, name or place when the best gives the one asked; for a figure the best gives, unless
+        its own figures count something else than the question and the best), and, when the question
         asks for a number, date or name that neither holds, the best sentence that does hold one."""
         best = scored[0]
         picked = close_to_best(scored, self.max_claims, FOLLOW_MARGIN)
-        if len(picked) > 1 and answer_span(question, self._claim(best, hits).text):
-            # The best gives the figure, date, name or place asked: a runner-up that gives none is noise.
-            picked = [best] + [x for x in picked[1:] if answer_span(question, self._claim(x, hits).text)]
+        if len(picked) > 1 and kind_asked(question) in ("date", "name", "place") and \
+                answer_span(question, self._claim(best, hits).text):
+            # The best gives the date, name or place asked: a runner-up of the same article that
+            # gives none adds nothing ("Zeine began by discussing the status of ... ambassadors").
+            picked = [best] + [x for x in picked[1:] if hits[x.hit].article_id != hits[best.hit].article_id
+                               or answer_span(question, self._claim(x, hits).text)]
         if best.typed and wants is NUMBER:
             said = self._claim(best, hits).text
             picked = [best] + [x for x in picked[1:]

@@ -1,5 +1,5 @@
 """Time in a question, read against a reference date (`as_of`): the period it asks about, whether
-it asks for the latest report, or for how a story developed.
+it asks for the latest report or the first, or for how a story developed.
 
 Patterns only find where a date is spoken of (a preposition or a day or year beside a month
 name, so that "may" and "march" as verbs never become dates); dateutil reads what they find, as
@@ -42,6 +42,9 @@ LATEST = re.compile(r"\b(latest|most recent|newest|now|currently|current|still|s
                     # whether something has happened, or who is doing it, asks how things stand now
                     r"|^\s*(?:has|have)\s+(?!to\b)[^?]*?\b\w+(?:ed|en|ne|wn|lt|ll|t)\b[^?]*\?\s*$"
                     r"|^\s*who\s+(?:is|are)\s+\w+ing\b", re.I)
+# The first report asked for: "How many batches were recalled at first?", "What was initially reported?"
+EARLIEST = re.compile(r"\b(?:at first|initially|originally|at the (?:start|outset|beginning)|first reported|"
+                      r"(?:the )?first reports?|in the beginning)\b", re.I)
 DEVELOPED = re.compile(r"\bhow (?:has|have|did)\b.*\b(develop|chang|evolv|progress|unfold|grow|grew)\w*|"
                        r"\b(timeline|chronology)\b|\bhow .* (?:developed|changed|evolved|unfolded)\b", re.I)
 
@@ -77,6 +80,7 @@ class TimeSense:
     period: Period | None = None  # explicit or relative dates in the question
     latest: bool = False  # asks for the newest report ("latest", "now", "still", "so far")
     developed: bool = False  # asks how a story developed: the facts in date order
+    earliest: bool = False  # asks for the first report ("at first", "initially", "originally")
 
 
 def as_date(value: str | date | None, today: date | None = None) -> date:
@@ -95,8 +99,9 @@ def as_date(value: str | date | None, today: date | None = None) -> date:
 
 def read_time(question: str, as_of: date) -> TimeSense:
     period = relative_period(question, as_of) or explicit_period(question, as_of)
-    latest = bool(LATEST.search(question)) or bool(period and period.upto)
-    return TimeSense(as_of, period, latest, bool(DEVELOPED.search(question)))
+    earliest = bool(EARLIEST.search(question))
+    latest = not earliest and (bool(LATEST.search(question)) or bool(period and period.upto))
+    return TimeSense(as_of, period, latest, bool(DEVELOPED.search(question)), earliest)
 
 
 def relative_period(question: str, as_of: date) -> Period | None:

@@ -41,6 +41,13 @@ def test_a_question_about_the_latest_state_quotes_the_newest_report():
     assert [c.hit.article_id for c in got.claims] == ["2"] and "9,500" in got.claims[0].text
 
 
+def test_a_question_about_the_first_report_quotes_the_oldest():
+    got = draft("How many hectares had burned at first?", FIRE)
+    assert [c.hit.article_id for c in got.claims] == ["1"] and "2,000" in got.claims[0].text
+    assert read_time("How many were recalled initially?", date(2024, 8, 16)).earliest
+    assert not read_time("Who was the first woman in space?", date(2024, 8, 16)).earliest
+
+
 def test_another_reports_other_figure_for_the_same_thing_is_a_disagreement():
     got = draft("How many hectares burned?", FIRE)
     figures = {c.text for c in got.claims + got.disagreeing}
