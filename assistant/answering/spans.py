@@ -9,6 +9,7 @@ import re
 from ingest.text import FIGURE, NAME, STOP, WORD, bare_name, figure_value, term_set, term_sets
 
 from ..retrieval.when import MONTHS, YEAR
+from .rules import ROLES
 from .sources import counted_terms, thing_counted
 
 FIGURE_ASKED = re.compile(r"\bhow (many|much|long|old|far|big|large|high|tall|deep)\b|\bwhat (percentage|number|"
@@ -31,15 +32,18 @@ DATE = re.compile(rf"\b(?:(?:{WEEKDAYS}),?\s)?"
                   rf"(?:(?:{MONTHS})\.?\s\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s{YEAR})?|\d{{1,2}}(?:st|nd|rd|th)?\s(?:{MONTHS})"
                   rf"(?:,?\s{YEAR})?|(?:{MONTHS})\s{YEAR}|{YEAR})\b"
                   rf"|\b(?:on|last|this|next)\s(?:{WEEKDAYS})\b|\b(?:{WEEKDAYS})\b")
-# A name: capitalised words, with the small words that join them inside names.
+# A name: capitalised words, with the small words that join them inside names, and the full stop
+# of an abbreviation ("Rep. Kevin McCarthy", "U.S. House"; a sentence holds no other before a capital).
 RUN = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z]"
-                 r"(?:\s(?:of|de|du|al|bin|van|von|der|la|le|el|the)?\s?[A-Z][\w'’-]*[A-Za-z])*")
+                 r"(?:\.?\s(?:of|de|du|al|bin|van|von|der|la|le|el|the)?\s?[A-Z][\w'’-]*[A-Za-z])*")
 # "to" is left out: "close to Defense Minister Sebastien Lecornu", "according to Reuters".
 LOCATIVE = re.compile(r"\b(?:in|at|near|from|outside|inside|across)\s(?:the\s(?:capital|city|town|region|"
                       r"province|village)(?: of)?,?\s)?$")
 ANCHOR_WORDS = 3  # a date this near one of the question's words is the date it asks about
-TITLES = {"president", "minister", "prime", "mr", "mrs", "ms", "dr", "general", "gen", "king", "queen", "chief",
-          "secretary", "governor", "mayor", "senator", "judge", "ambassador", "captain"}
+
+
+def _role_word(word: str) -> bool:
+    return word.lower().rstrip(".") in ROLES
 
 
 def kind_asked(question: str) -> str | None:
@@ -138,7 +142,7 @@ def _runs(question: str, sentence: str) -> list[re.Match]:
             words.pop()
         if m.start() == 0 and len(words) == 1 and words[0].lower() in STOP | {"currently", "meanwhile", "however"}:
             continue
-        if all(bare_name(w) in asked or w.lower() in TITLES for w in words if w[:1].isupper()):
+        if all(bare_name(w) in asked or _role_word(w) for w in words if w[:1].isupper()):
             continue
         if len(words) < len(m.group(0).split()):
             m = re.compile(re.escape(" ".join(words))).match(sentence, m.start())
@@ -153,7 +157,7 @@ def _name(question: str, sentence: str) -> str | None:
     terms, asked = term_set(question), {bare_name(n) for n in NAME.findall(question)}
 
     def asked_role(word: str) -> bool:  # the role the question names: "Prime Minister Zeine", "Niger's Prime Minister X"
-        return (bare_name(word) in asked or word.lower() in TITLES and word.lower() in question.lower()
+        return (bare_name(word) in asked or _role_word(word) and word.lower().rstrip('.') in question.lower()
                 or bool(term_set(word) & terms))
 
     def role(m: re.Match) -> list[str]:

@@ -60,6 +60,9 @@ def test_the_kind_asked():
      "notice period that expired on Sunday.", "August 3"),
     ("Who is the French defense minister?",  # the role the question names is not part of the answer
      "A source close to Defense Minister Sebastien Lecornu told AFP Tuesday.", "Sebastien Lecornu"),
+    ("Who was ousted from his position as House speaker?",  # an abbreviated title is part of the name
+     "The House plunged into chaos after the ousting of Rep. Kevin McCarthy from his position as speaker.",
+     "Rep. Kevin McCarthy"),
     ("Who told AFP about the talks?",  # a day after a name is not part of it
      "The talks were confirmed by Le Monde Tuesday, a source close to the minister told AFP.", "Le Monde"),
 ])
