@@ -8,6 +8,8 @@ import re
 
 from ingest.text import INNER_NAME, STOP, YEAR_OR_FIGURE, content_words, mentions, sentence_spans, term_set
 
+from .sources import thing_counted
+
 # --- a sentence's score -----------------------------------------------------------------------
 # Sentences are scored by the fitted `scorer`; the hand-set mix below is its baseline, its scale
 # (the fitted scores keep its mean and spread) and the lexical half picks the shortlist.
@@ -71,6 +73,10 @@ def overview(question: str) -> bool:
 
 # --- what the question asks for ---------------------------------------------------------------
 NUMBER = re.compile(r"\d")
+# A count in words ("three batches"; not "one", which is mostly no count): it holds what "how
+# many X" asks only when X follows it.
+NUMBER_WORD = re.compile(r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+                         r"forty|fifty|hundreds|thousands|millions|dozens)\s+(?:of\s+)?([\w'-]+)", re.I)
 YEAR_OR_DATE = re.compile(
     r"\b(1[5-9]\d\d|20\d\d|January|February|March|April|May|June|July|August|September|"
     r"October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
@@ -103,7 +109,10 @@ def has_type(text: str, wants: re.Pattern | None, question: str = "") -> float:
     if wants is None:
         return 0.0
     asked = {w.lower() for w in re.findall(r"\w+", question)}
-    return 1.0 if any(m.group(0).lower() not in asked for m in wants.finditer(text)) else 0.0
+    if any(m.group(0).lower() not in asked for m in wants.finditer(text)):
+        return 1.0
+    thing = thing_counted(question) if wants is NUMBER else None
+    return 1.0 if thing and any(thing in term_set(m.group(1)) for m in NUMBER_WORD.finditer(text)) else 0.0
 
 
 # --- grounding: evidence about something else -------------------------------------------------

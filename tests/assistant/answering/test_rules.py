@@ -124,3 +124,10 @@ def test_a_name_of_several_words_is_named_by_any_of_its_own():
     assert missing_names(butler, "Newsom appointed a Black woman to the Senate.") == ["Laphonza Butler"]
     assert missing_names("What did the New York Times report?", "The Times reported it.") == []
     assert missing_names("What did the New York Times report?", "A new report.") == ["York Times"]  # not "New"
+
+
+def test_a_count_in_words_holds_how_many_only_of_what_it_counts():
+    asked = "How many batches of formula were recalled at first?"
+    assert has_type("Kelto recalled three batches of its formula.", NUMBER, asked)
+    assert not has_type("The fire was contained nine days after it broke out.", NUMBER, asked)
+    assert not has_type("The fire was contained nine days after it broke out.", NUMBER, "How big was the fire?")
