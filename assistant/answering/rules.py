@@ -156,15 +156,23 @@ def missing_names(question: str, evidence: str) -> list[str]:
     return [" ".join(words) for words in asked_names(question) if not any(mentions(evidence, w) for w in words)]
 
 
+def about_else(question: str, evidence: str) -> bool:
+    """Whether the evidence is about something else than the question: it misses a name the
+    question gives, or, of three names or more, more than one in three ("Which country did King
+    Charles and Queen Camilla visit?" is answered by a report that names Charles alone)."""
+    names = asked_names(question)
+    return len(missing_names(question, evidence)) > len(names) // 3
+
+
 def negation_unmatched(question: str, sentence: str) -> bool:
     """The question asks about what did not happen, and the sentence negates nothing."""
     return bool(NEGATION.search(question)) and not NEGATION.search(sentence)
 
 
 def grounded_score(score: float, question: str, query: str, sentence: str, evidence: str) -> float:
-    """`score` halved when the evidence never names what the query names, and halved again when
+    """`score` halved when the evidence is about something else (`about_else`), and halved again when
     the question asks what did not happen and the sentence negates nothing."""
-    if missing_names(query, evidence):
+    if about_else(query, evidence):
         score *= UNGROUNDED_FACTOR
     if negation_unmatched(question, sentence):
         score *= UNGROUNDED_FACTOR
@@ -176,10 +184,10 @@ ABOUT_COVERAGE = 0.5  # share of the question's terms a passage (with its title)
 
 
 def about(question: str, title: str, passage: str) -> bool:
-    """Whether a passage is about what the question asks of: it names every name the question
-    names, and holds at least half of the question's terms."""
+    """Whether a passage is about what the question asks of: it is not about something else
+    (`about_else`), and holds at least half of the question's terms."""
     text = f"{title}\n{passage}"
-    return not missing_names(question, text) and coverage(term_set(question), term_set(text)) >= ABOUT_COVERAGE
+    return not about_else(question, text) and coverage(term_set(question), term_set(text)) >= ABOUT_COVERAGE
 
 
 # Words of a question that say nothing of its topic ("What happened over the weekend?").

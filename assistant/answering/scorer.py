@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..types import Hit
-from .rules import SHORTLIST, TYPED_BONUS, coverage, missing_names, negation_unmatched, sentence_score
+from .rules import SHORTLIST, TYPED_BONUS, about_else, coverage, negation_unmatched, sentence_score
 
 FEATURES = ("dense", "coverage", "typed", "title_coverage", "context_coverage", "rank", "lede", "position",
             "age", "undated", "grounded", "negation", "length")
@@ -70,7 +70,7 @@ def feature_row(c: Candidate, dense: float, q_terms: set[str], title_terms: set[
     return [dense, coverage(q_terms, c.terms), c.typed, coverage(q_terms, c.terms | title_terms),
             coverage(q_terms, c.terms | c.previous | title_terms), float(c.hit),
             float(hit.start + c.start == 0), math.log1p((hit.start + c.start) / 100), math.log1p(max(days, 0)),
-            float(day is None), float(bool(missing_names(query, f"{hit.title}\n{hit.passage}"))),
+            float(day is None), float(about_else(query, f"{hit.title}\n{hit.passage}")),
             float(negation_unmatched(question, text)), math.log1p(len(text))]
 
 

@@ -131,3 +131,10 @@ def test_a_count_in_words_holds_how_many_only_of_what_it_counts():
     assert has_type("Kelto recalled three batches of its formula.", NUMBER, asked)
     assert not has_type("The fire was contained nine days after it broke out.", NUMBER, asked)
     assert not has_type("The fire was contained nine days after it broke out.", NUMBER, "How big was the fire?")
+
+
+def test_of_three_names_or_more_one_missing_in_three_leaves_the_evidence_on_topic():
+    royals = "Which African country did King Charles and Queen Camilla visit this week?"
+    assert rules.about_else(royals, "Charles recalled his family's memories of Kenya, an African country.") is False
+    assert rules.about_else(royals, "The African Union met in Addis Ababa.") is True
+    assert rules.about_else("How many soldiers does France keep in Chad?", "France keeps 1,000 soldiers.") is True
