@@ -40,6 +40,22 @@ def test_seed_questions_are_answered_with_a_citation_holding_the_fact(seeded, qu
     assert c.title and c.source.endswith(".txt") and c.article_id == c.source  # the path under the folder
 
 
+@pytest.mark.parametrize("question, lead", [
+    ("When did the coup take place?", "**July 26**: "),  # not the "on Tuesday" of Le Monde's report
+    ("When did the notice period expire?", "**on Sunday**: "),  # not the "August 3" of the same sentence
+    ("How much debt does Niger have?", "**5200 billion CFA Francs**: "),  # from the second quoted sentence
+    ("Who is the French ambassador?", "**Sylvain Itte**: "),
+])
+def test_the_answer_leads_with_the_phrase_the_question_points_at(seeded, question, lead):
+    a = seeded.answer(question)
+    assert a.text.startswith(lead) and lead.strip("*: ") in a.citations[0].quote
+
+
+def test_a_name_answer_quotes_no_sentence_of_its_article_that_names_no_one_asked(seeded):
+    a = seeded.answer("Who is the French ambassador?")
+    assert "Sylvain Itte" in a.text and "began by discussing" not in a.text
+
+
 @pytest.mark.parametrize("question, said", [
     ("What did Le Monde report?", "The Le Monde newspaper reported on Tuesday"),
     ("What did the source close to Lecornu tell AFP?", "a source close to Defense Minister Sebastien Lecornu told AFP"),
