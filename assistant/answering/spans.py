@@ -39,6 +39,7 @@ RUN = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z]"
 # "to" is left out: "close to Defense Minister Sebastien Lecornu", "according to Reuters".
 LOCATIVE = re.compile(r"\b(?:in|at|near|from|outside|inside|across)\s(?:the\s(?:capital|city|town|region|"
                       r"province|village)(?: of)?,?\s)?$")
+ADJECTIVE = re.compile(r"[A-Z][a-z]+(?:an|ian|ean|ese|ish|ic)|French|Dutch|Swiss|Greek|Thai|Welsh|Irish")
 ANCHOR_WORDS = 3  # a date this near one of the question's words is the date it asks about
 
 
@@ -175,9 +176,11 @@ def _name(question: str, sentence: str) -> str | None:
         before = sentence[start:m.start()]
         return len(terms & term_set(" ".join([before, *role(m)])))  # "Defense Minister Sebastien Lecornu"
 
-    # A name after "in", "at", "near" ... is where, not who: "the status of French troops in Niger".
+    # A name after "in", "at", "near" ... is where, not who: "the status of French troops in Niger";
+    # a people's or a party's adjective before a noun names no one: "the first American moon landing".
     # A name the question gives, after its role, is what is asked about, not the answer.
     placed = [m for m in runs if near(m) and not LOCATIVE.search(sentence[max(0, m.start() - 30):m.start()])
+              and not (ADJECTIVE.fullmatch(m.group(0)) and re.match(r"\s[a-z]", sentence[m.end():m.end() + 2]))
               and not any(bare_name(w) in asked for w in m.group(0).split()[len(role(m)):])]
     if not placed:
         return None
