@@ -153,8 +153,11 @@ def bare_name(name: str) -> str:
 def mentions(text: str, name: str) -> bool:
     """Whether `text` names `name`, in any case: the name itself (inside a longer word too:
     "Niger" in "Nigerien"), without its possessive, or, for a plural ("Confucians"), its singular
-    as a whole word ("Confucian scholars"; "Paris" is never "pari")."""
+    as a whole word ("Confucian scholars"; "Paris" is never "pari"), or, for a people's adjective,
+    its country as a whole word ("Botswana" for "Botswanan", "Kenya" for "Kenyan")."""
     bare, low = bare_name(name), text.lower()
     if bare in low or (name.isupper() and bare in low.replace(".", "")):  # "US" in "U.S."
+        return True
+    if len(bare) > 5 and bare.endswith("an") and re.search(rf"\b{re.escape(bare[:-1])}\b", low):
         return True
     return len(bare) > 3 and bare.endswith("s") and re.search(rf"\b{re.escape(bare[:-1])}\b", low) is not None

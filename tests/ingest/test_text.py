@@ -51,6 +51,8 @@ def test_a_possessive_is_dropped_and_nothing_else():
     assert not mentions("The talks in Niamey went on.", "Paris")
     assert mentions("Confucian scholars were attracted to medicine.", "Confucians")  # a plural's singular
     assert mentions("Nigerien officials met.", "Niger") and not mentions("The parity was kept.", "Paris")
+    assert mentions("Botswana's president spoke.", "Botswanan") and mentions("In Kenya, rain.", "Kenyan")
+    assert not mentions("Botswana's president spoke.", "Kenyan")
 
 
 def test_a_question_naming_paris_is_grounded_by_evidence_naming_paris():
