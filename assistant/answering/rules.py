@@ -89,15 +89,20 @@ CAUSE = re.compile(r"\b(?:causes?|cause of|caused by|blamed (?:on|for)|sparked b
 CAUSE_ASKED = re.compile(r"\bwhat\s+(?:caused|sparked|triggered|started|set off)\b|\b(?:the\s+)?cause\s+of\b", re.I)
 
 
+# "Which company ...?", "Which streaming platform ...?": in news, what is asked is mostly named.
+WHICH_NAMED = re.compile(r"\bwhich\s+(?!(?:type|kind|sort|types|kinds|of|one|ones|way|part|year|day|date|month|time)\b)"
+                         r"\w+", re.I)
+
+
 def answer_type(question: str) -> re.Pattern | None:
     """What the answer should contain, judged from the question's wording."""
     q = question.lower()
     if re.search(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (percentage|number|amount)\b|"
                  r"\bwhat (is|was|are|were) the (\w+ )?(figure|tally|toll|number|total)\b", q):
         return NUMBER
-    if re.search(r"\bwhen\b|\bwhat (year|date|day|month)\b", q):
+    if re.search(r"\bwhen\b|\b(?:what|which|in which|on which) (year|date|day|month)\b", q):
         return YEAR_OR_DATE
-    if re.search(r"\bwho\b|\bwhose\b", q):
+    if re.search(r"\bwho\b|\bwhose\b", q) or WHICH_NAMED.search(question):
         return INNER_NAME
     if CAUSE_ASKED.search(question):
         return CAUSE

@@ -38,6 +38,9 @@ from assistant.answering.rules import (
     ("What year did France arrive?", YEAR_OR_DATE),
     ("Who is the French ambassador?", NAME),
     ("Whose troops are leaving?", NAME),
+    ("Which streaming platform raised its prices this week?", NAME),  # in news, mostly named
+    ("Which type of fees did Biden crack down on?", None),
+    ("Which year did France arrive?", YEAR_OR_DATE),
     ("What caused the Karst hills fire?", CAUSE),
     ("What was the cause of the blackout?", CAUSE),
     ("Why is France pulling out?", None),
