@@ -129,7 +129,8 @@ NEGATION = re.compile(r"\b(not|never|no longer|without|none|nobody|nothing|neith
 
 # A name of several words ("US House of Representatives", "Laphonza Butler"): capitalised words
 # and the small words that join them inside names.
-NAME_RUN = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z](?:\s(?:of|de|du|the|la|le|von|van|al|bin|der)?\s?[A-Z][\w'’-]*[A-Za-z])*")
+NAME_RUN = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z]"
+                      r"(?:\s(?:of|de|du|the|la|le|von|van|al|bin|der)?\s?[A-Z][\w'’-]*[A-Za-z])*")
 ROLES = frozenset({"president", "minister", "prime", "mr", "mrs", "ms", "dr", "general", "gen", "king", "queen",
                    "prince", "princess", "chief", "secretary", "governor", "gov", "mayor", "senator", "sen", "rep",
                    "judge", "ambassador", "captain", "capt", "lt", "col", "sgt", "prof", "st", "sir", "lord", "pope"})
@@ -204,7 +205,8 @@ NOT_TOPIC = frozenset({"over", "under", "after", "before", "during", "since", "u
 def topic_words(question: str, texts: list[str], most: int = 4) -> list[str]:
     """The question's content words that the related passages hold too: what they are about."""
     held = " ".join(texts).lower()
-    return [w for w in dict.fromkeys(content_words(question)) if w.lower() in held and w.lower() not in NOT_TOPIC][:most]
+    words = dict.fromkeys(content_words(question))
+    return [w for w in words if w.lower() in held and w.lower() not in NOT_TOPIC][:most]
 
 
 # --- citations: how much of a sentence what it cites must back --------------------------------

@@ -120,7 +120,7 @@ def leading(question: str, sentences: list[str]) -> tuple[int, str] | None:
     if kind_asked(question) == "date":
         for i, sentence in enumerate(sentences):
             anchored = [d for d, near in _dates(question, sentence) if near]
-            if anchored and anchored[0] in sentence and anchored[0].strip() != sentence.strip():
+            if anchored and anchored[0] != sentence.strip():
                 return i, anchored[0]
     for i, sentence in enumerate(sentences):
         span = answer_span(question, sentence)
@@ -145,8 +145,8 @@ def _runs(question: str, sentence: str) -> list[re.Match]:
             continue
         if all(bare_name(w) in asked or _role_word(w) for w in words if w[:1].isupper()):
             continue
-        if len(words) < len(m.group(0).split()):
-            m = re.compile(re.escape(" ".join(words))).match(sentence, m.start())
+        if len(words) < len(m.group(0).split()):  # the run without the day: a match of its own
+            m = re.compile(r"\s+".join(map(re.escape, words))).match(sentence, m.start()) or m
         out.append(m)
     return out
 
@@ -157,7 +157,7 @@ def _name(question: str, sentence: str) -> str | None:
         return None
     terms, asked = term_set(question), {bare_name(n) for n in NAME.findall(question)}
 
-    def asked_role(word: str) -> bool:  # the role the question names: "Prime Minister Zeine", "Niger's Prime Minister X"
+    def asked_role(word: str) -> bool:  # the role the question names: "Prime Minister Zeine", "Niger Prime Minister X"
         return (bare_name(word) in asked or _role_word(word) and word.lower().rstrip('.') in question.lower()
                 or bool(term_set(word) & terms))
 

@@ -247,7 +247,8 @@ def evaluate(path: Path, settings: Settings, fmt: str | None = None, k: int = 10
     m = metrics(outcomes, threshold)
     m.update(index_seconds=round(build, 1), total_seconds=round(time.perf_counter() - started, 1))
     per_question = [{"id": o.id, "answerable": o.answerable, "right": o.correct(), "support": round(o.support, 4),
-                     "cited_fact": o.cited_fact(), "scored": o.scored, "rank": o.rank, "latency_ms": round(o.latency_ms, 1), "first_ms": round(o.first_ms, 1),
+                     "cited_fact": o.cited_fact(), "scored": o.scored,
+                     "rank": o.rank, "latency_ms": round(o.latency_ms, 1), "first_ms": round(o.first_ms, 1),
                      "answer": o.text, "shown": o.shown, "faithful": o.faithful, "dropped": o.dropped}
                     for o in outcomes]
     return Report(dataset.name, len(outcomes), threshold, m, curve(outcomes), failures(outcomes, threshold),

@@ -21,8 +21,8 @@ from assistant.answering.rules import (
     missing_names,
     negation_unmatched,
     overlap,
-    topic_words,
     sentence_score,
+    topic_words,
 )
 from assistant.answering.rules import (
     INNER_NAME as NAME,
