@@ -30,7 +30,8 @@ def sentence_spans(text: str, abbreviations: bool = True) -> list[tuple[int, int
     spans, start = [], 0
     for match in SENTENCE_END.finditer(text):
         gap = 1 if match.group(1) is not None else 2
-        if abbreviations and gap == 1 and _abbreviated(text[start:match.start(1)], text[match.end(1):]):
+        if abbreviations and gap == 1 and _abbreviated(text, max(start, match.start(1) - 24), match.start(1),
+                                                       match.end(1)):
             continue
         spans.append((start, match.start(gap)))
         start = match.end(gap)
@@ -38,11 +39,13 @@ def sentence_spans(text: str, abbreviations: bool = True) -> list[tuple[int, int
     return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
 
 
-def _abbreviated(before: str, after: str) -> bool:
-    """Whether the full stop ending `before` ends an abbreviation that `after` continues."""
-    if MONTH_ABBREVIATION.search(before):
-        return after[:1].isdigit()
-    return bool(TITLE_ABBREVIATION.search(before)) and not OPENING_WORD.match(after) and after[:1].isupper()
+def _abbreviated(text: str, start: int, end: int, after: int) -> bool:
+    """Whether the full stop ending text[start:end] ends an abbreviation that the text from
+    `after` continues (read in place: nothing of the text is copied)."""
+    if MONTH_ABBREVIATION.search(text, start, end):
+        return text[after:after + 1].isdigit()
+    return (bool(TITLE_ABBREVIATION.search(text, start, end)) and text[after:after + 1].isupper()
+            and not OPENING_WORD.match(text, after))
 
 
 def sentences(text: str) -> list[str]:
@@ -158,6 +161,5 @@ def mentions(text: str, name: str) -> bool:
     bare, low = bare_name(name), text.lower()
     if bare in low or (name.isupper() and bare in low.replace(".", "")):  # "US" in "U.S."
         return True
-    if len(bare) > 5 and bare.endswith("an") and re.search(rf"\b{re.escape(bare[:-1])}\b", low):
-        return True
-    return len(bare) > 3 and bare.endswith("s") and re.search(rf"\b{re.escape(bare[:-1])}\b", low) is not None
+    stem = len(bare) > 3 and bare.endswith("s") or len(bare) > 5 and bare.endswith("an")  # "Confucians", "Kenyan"
+    return stem and re.search(rf"\b{re.escape(bare[:-1])}\b", low) is not None

@@ -4,6 +4,7 @@ must back. The numbers were chosen on the development sets (see README); each is
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ingest.text import INNER_NAME, STOP, YEAR_OR_FIGURE, content_words, mentions, sentence_spans, term_set
@@ -136,7 +137,8 @@ ROLES = frozenset({"president", "minister", "prime", "mr", "mrs", "ms", "dr", "g
                    "judge", "ambassador", "captain", "capt", "lt", "col", "sgt", "prof", "st", "sir", "lord", "pope"})
 
 
-def asked_names(question: str) -> list[list[str]]:
+@functools.lru_cache(maxsize=256)
+def asked_names(question: str) -> tuple[tuple[str, ...], ...]:
     """The names and figures in the question, each as the words that stand for it: a name of
     several words is named by any one of its own ("House" for "US House of Representatives",
     "Butler" for "Laphonza Butler"), never by a role ("Sen.", "President"), a small word, a
@@ -153,7 +155,7 @@ def asked_names(question: str) -> list[list[str]]:
         if kept:
             found.append((m.start(), kept))
     found += [(m.start(), [m.group(0)]) for m in YEAR_OR_FIGURE.finditer(question)]
-    return [words for _, words in sorted(found)]
+    return tuple(tuple(words) for _, words in sorted(found))
 
 
 def missing_names(question: str, evidence: str) -> list[str]:
@@ -166,8 +168,7 @@ def about_else(question: str, evidence: str) -> bool:
     """Whether the evidence is about something else than the question: it misses a name the
     question gives, or, of three names or more, more than one in three ("Which country did King
     Charles and Queen Camilla visit?" is answered by a report that names Charles alone)."""
-    names = asked_names(question)
-    return len(missing_names(question, evidence)) > len(names) // 3
+    return len(missing_names(question, evidence)) > len(asked_names(question)) // 3
 
 
 def negation_unmatched(question: str, sentence: str) -> bool:

@@ -96,6 +96,7 @@ HOW_MANY = re.compile(r"\bhow\s+many\s+([a-z]+)", re.I)
 GENERIC_COUNTED = "people persons times years days"  # "17 dead" counts people too: not checked
 
 
+@functools.lru_cache(maxsize=256)
 def thing_counted(question: str) -> str | None:
     """What "how many X" counts (X as a term: stemmed), unless X is as general as people or days."""
     how_many = HOW_MANY.search(question)

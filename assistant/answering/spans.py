@@ -5,6 +5,7 @@ soldiers ..."). A span is always a substring of the sentence; none is better tha
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ingest.text import FIGURE, NAME, STOP, WORD, bare_name, figure_value, term_set, term_sets
 
@@ -43,6 +44,16 @@ ADJECTIVE = re.compile(r"[A-Z][a-z]+(?:an|ian|ean|ese|ish|ic)|French|Dutch|Swiss
 ANCHOR_WORDS = 3  # a date this near one of the question's words is the date it asks about
 
 
+@lru_cache(maxsize=256)
+def _question_terms(question: str) -> frozenset[str]:
+    return frozenset(term_set(question))
+
+
+@lru_cache(maxsize=256)
+def _question_names(question: str) -> frozenset[str]:
+    return frozenset(bare_name(n) for n in NAME.findall(question))
+
+
 def _role_word(word: str) -> bool:
     return word.lower().rstrip(".") in ROLES
 
@@ -67,7 +78,7 @@ def answer_span(question: str, sentence: str) -> str | None:
 
 def _figure(question: str, sentence: str) -> str | None:
     asked = {figure_value(f) for f in FIGURE.findall(question)}
-    counted, thing = term_set(question), thing_counted(question)
+    counted, thing = _question_terms(question), thing_counted(question)
     counting = counted_terms(sentence) if thing else {}
     best, best_score = None, -1.0
     for m in AMOUNT.finditer(sentence):
@@ -97,13 +108,14 @@ def _date(question: str, sentence: str) -> str | None:
 def _dates(question: str, sentence: str) -> list[tuple[str, bool]]:
     """The sentence's dates that the question does not give, each with whether one of the
     question's words stands within `ANCHOR_WORDS` words of it."""
-    low, terms = question.lower(), term_set(question)
-    words = list(WORD.finditer(sentence))
+    low = question.lower()
+    found = [m for m in DATE.finditer(sentence) if m.group(0).lower() not in low]
+    if not found:
+        return []
+    terms, words = _question_terms(question), list(WORD.finditer(sentence))
     stems = term_sets([w.group(0) for w in words])
     out = []
-    for m in DATE.finditer(sentence):
-        if m.group(0).lower() in low:
-            continue
+    for m in found:
         inside = [i for i, w in enumerate(words) if m.start() <= w.start() < m.end()]
         if not inside:
             continue
@@ -133,7 +145,7 @@ def _runs(question: str, sentence: str) -> list[re.Match]:
     """Capitalised runs of the sentence that the question does not name (a run opening the
     sentence counts only when it is more than an ordinary word), without a day or month after
     the name ("told AFP Tuesday": "AFP")."""
-    asked = {bare_name(n) for n in NAME.findall(question)}
+    asked = _question_names(question)
     out = []
     for m in RUN.finditer(sentence):
         words = m.group(0).split()
@@ -152,40 +164,34 @@ def _runs(question: str, sentence: str) -> list[re.Match]:
 
 
 def _name(question: str, sentence: str) -> str | None:
-    runs = _runs(question, sentence)
-    if not runs:
-        return None
-    terms, asked = term_set(question), {bare_name(n) for n in NAME.findall(question)}
+    """The name the question's words point at: they stand just before it ("the ambassador,
+    Sylvain Itte") or are its role ("Prime Minister Ali Mahaman Lamine Zeine"; the role is not
+    part of the answer). Words before another name are that name's ("Minister X told AFP"); a
+    name after "in", "at", "near" ... is where, not who ("French troops in Niger"); a people's or
+    a party's adjective before a noun names no one ("the first American moon landing"); a name
+    the question gives, after its role, is what is asked about, not the answer."""
+    terms, asked = _question_terms(question), _question_names(question)
 
-    def asked_role(word: str) -> bool:  # the role the question names: "Prime Minister Zeine", "Niger Prime Minister X"
-        return (bare_name(word) in asked or _role_word(word) and word.lower().rstrip('.') in question.lower()
+    def asked_role(word: str) -> bool:
+        return (bare_name(word) in asked or _role_word(word) and word.lower().rstrip(".") in question.lower()
                 or bool(term_set(word) & terms))
 
-    def role(m: re.Match) -> list[str]:
-        words = m.group(0).split()
-        n = 0
-        while n + 1 < len(words) and asked_role(words[n]):
-            n += 1
-        return words[:n]
-
     ends = [r.end() for r in RUN.finditer(sentence)]
-
-    def near(m: re.Match) -> int:  # the question's words just before the name, or in its role
-        # "the ambassador, Sylvain Itte"; words before another name are that name's ("Minister X told AFP")
+    placed = []
+    for m in _runs(question, sentence):
+        words = m.group(0).split()
+        role = 0
+        while role + 1 < len(words) and asked_role(words[role]):
+            role += 1
         start = max([0, m.start() - 40, *(e for e in ends if e <= m.start())])
-        before = sentence[start:m.start()]
-        return len(terms & term_set(" ".join([before, *role(m)])))  # "Defense Minister Sebastien Lecornu"
-
-    # A name after "in", "at", "near" ... is where, not who: "the status of French troops in Niger";
-    # a people's or a party's adjective before a noun names no one: "the first American moon landing".
-    # A name the question gives, after its role, is what is asked about, not the answer.
-    placed = [m for m in runs if near(m) and not LOCATIVE.search(sentence[max(0, m.start() - 30):m.start()])
-              and not (ADJECTIVE.fullmatch(m.group(0)) and re.match(r"\s[a-z]", sentence[m.end():m.end() + 2]))
-              and not any(bare_name(w) in asked for w in m.group(0).split()[len(role(m)):])]
-    if not placed:
-        return None
-    best = max(placed, key=lambda m: (near(m), len(m.group(0).split()), -m.start()))
-    return " ".join(best.group(0).removeprefix("The ").split()[len(role(best)):])
+        near = len(terms & term_set(" ".join([sentence[start:m.start()], *words[:role]])))
+        if (not near or LOCATIVE.search(sentence[max(0, m.start() - 30):m.start()])
+                or ADJECTIVE.fullmatch(m.group(0)) and re.match(r"\s[a-z]", sentence[m.end():m.end() + 2])
+                or any(bare_name(w) in asked for w in words[role:])):
+            continue
+        answer = words[role:] if role or words[0] != "The" else words[1:]
+        placed.append((near, len(words), -m.start(), " ".join(answer)))
+    return max(placed)[3] if placed else None
 
 
 def _place(question: str, sentence: str) -> str | None:
