@@ -87,6 +87,22 @@ YEAR_OR_DATE = re.compile(
 # What a cause is given by: "the most likely cause", "caused by", "blamed on", "sparked by".
 CAUSE = re.compile(r"\b(?:causes?|cause of|caused by|blamed (?:on|for)|sparked by|triggered by|started by|"
                    r"set off by|due to|because of|result of|attributed to)\b", re.I)
+# "When will ...?" asks for a date still to come: a sentence that only tells what was or had
+# been ("was declared mayor on Friday") does not give it; one that says what will be, or speaks
+# in the present ("officially ends Sunday, Nov. 5"), may.
+FUTURE_ASKED = re.compile(r"^\s*when\s+(?:will|shall|is\s+.+?\b(?:due|set|expected|scheduled|going)\s+to|are\s+.+?\b"
+                          r"(?:due|set|expected|scheduled|going)\s+to)\b", re.I)
+FUTURE_SAID = re.compile(r"\b(?:will|shall|won't|due\s+to|set\s+to|expected\s+to|scheduled\s+(?:to|for)|"
+                         r"going\s+to|plans?\s+to|planned\s+for|intends?\s+to|is\s+to|are\s+to|next\s+\w+|"
+                         r"upcoming)\b|\w'll\b", re.I)
+PAST_SAID = re.compile(r"\b(?:was|were|had|did)\b", re.I)
+
+
+def tense_fits(question: str, sentence: str) -> bool:
+    """False when the question asks what will be and the sentence tells only what was."""
+    return not (FUTURE_ASKED.search(question) and PAST_SAID.search(sentence) and not FUTURE_SAID.search(sentence))
+
+
 CAUSE_ASKED = re.compile(r"\bwhat\s+(?:caused|sparked|triggered|started|set off)\b|\b(?:the\s+)?cause\s+of\b", re.I)
 
 
@@ -112,7 +128,7 @@ def answer_type(question: str) -> re.Pattern | None:
 
 def has_type(text: str, wants: re.Pattern | None, question: str = "") -> float:
     """1.0 when `text` holds what the question asks for (a name not already in the question)."""
-    if wants is None:
+    if wants is None or wants is YEAR_OR_DATE and not tense_fits(question, text):
         return 0.0
     asked = {w.lower() for w in re.findall(r"\w+", question)}
     if any(m.group(0).lower() not in asked for m in wants.finditer(text)):

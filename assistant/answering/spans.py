@@ -10,7 +10,7 @@ from functools import lru_cache
 from ingest.text import FIGURE, NAME, STOP, WORD, bare_name, figure_value, term_set, term_sets
 
 from ..retrieval.when import MONTHS, YEAR
-from .rules import ROLES
+from .rules import ROLES, tense_fits
 from .sources import counted_terms, thing_counted
 
 FIGURE_ASKED = re.compile(r"\bhow (many|much|long|old|far|big|large|high|tall|deep)\b|\bwhat (percentage|number|"
@@ -101,6 +101,8 @@ def _is_year_only(text: str) -> bool:
 def _date(question: str, sentence: str) -> str | None:
     """The date the question's words stand next to ("expired on Sunday" for "When did it
     expire?"), else the sentence's first date the question does not give itself."""
+    if not tense_fits(question, sentence):
+        return None  # "When will she be sworn in?": not "on Friday" of "was declared mayor on Friday"
     dates = _dates(question, sentence)
     return next((d for d, anchored in dates if anchored), dates[0][0] if dates else None)
 
@@ -131,7 +133,7 @@ def leading(question: str, sentences: list[str]) -> tuple[int, str] | None:
     place?"), else the best sentence's first date. None when no sentence has a phrase that answers."""
     if kind_asked(question) == "date":
         for i, sentence in enumerate(sentences):
-            anchored = [d for d, near in _dates(question, sentence) if near]
+            anchored = [d for d, near in _dates(question, sentence) if near] if tense_fits(question, sentence) else []
             if anchored and anchored[0] != sentence.strip():
                 return i, anchored[0]
     for i, sentence in enumerate(sentences):

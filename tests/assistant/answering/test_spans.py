@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answering.rules import answer_type, has_type
 from assistant.answering.spans import answer_span, kind_asked, leading
 
 TROOPS = ("Currently, some 1,500 French soldiers are deployed in the country, on three bases: in the capital, "
@@ -87,3 +88,24 @@ def test_the_answer_leads_with_the_sentence_whose_phrase_answers():
     debt_burden = "Zeine revealed that the country faced a substantial debt burden."
     assert leading("How much debt does Niger have?", [debt_burden, DEBT]) == (1, "5200 billion CFA Francs")
     assert leading("Why is France leaving Niger?", [reported, COUP]) is None
+
+
+def test_a_date_still_to_come_is_not_read_from_what_was():
+    question = "When will the new mayor of Alsmere be sworn in?"
+    past = "Elin Moss was declared mayor of Alsmere on Friday after a recount."
+    future = "Moss, a former schoolteacher, will be sworn in on 1 June."
+    assert answer_span(question, past) is None
+    assert answer_span(question, future) == "1 June"
+    assert leading(question, [past, future]) == (1, "1 June")
+    # the present tense of a fixed date still answers, and a past question still reads the past
+    assert answer_span("When will daylight saving time end?",
+                       "Daylight saving time officially ends Sunday, Nov. 5 at 2 a.m.") is not None
+    assert answer_span("When was Moss declared mayor?", past) == "on Friday"
+
+
+def test_what_will_be_is_not_held_by_a_sentence_of_what_was():
+    question = "When will the new mayor of Alsmere be sworn in?"
+    wants = answer_type(question)
+    assert has_type("Elin Moss was declared mayor of Alsmere on Friday.", wants, question) == 0.0
+    assert has_type("Moss will be sworn in on 1 June.", wants, question) == 1.0
+    assert has_type("The mayor had said she is due to be sworn in on 1 June.", wants, question) == 1.0
