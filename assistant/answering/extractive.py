@@ -15,6 +15,7 @@ from ..types import Hit
 from .actors import others_act, reporter_asked, reports
 from .base import Claim, Draft, close_to_best
 from .rules import (
+    ANCHORED_BONUS,
     EXPLAIN_CLAIMS,
     EXPLAIN_MARGIN,
     FOLLOW_MARGIN,
@@ -25,6 +26,7 @@ from .rules import (
     READ_PASSAGES,
     REDUNDANT,
     SHORTLIST,
+    TIMELINE_REPORTS,
     TYPED_MARGIN,
     answer_type,
     coverage,
@@ -36,8 +38,8 @@ from .rules import (
 )
 from .scorer import FEATURES, Candidate, Scorer, feature_row, lexical_order, load_scorer, newest_day
 from .selector import Selector
-from .sources import counts_something_else, disagrees
-from .spans import answer_span, kind_asked
+from .sources import counts_something_else, disagrees, figures, tracked_measure
+from .spans import anchored, answer_span, kind_asked
 
 
 @dataclass
@@ -93,7 +95,10 @@ class ExtractiveGenerator:
         grounded = [self._grounded(question, query, self._claim(x, hits))
                     for x in scored[:max(1, self.candidates)]]
         disagreeing = self._disagreeing(question, claims, scored, hits) if wants is NUMBER else []
-        return Draft(claims, grounded[0].score, grounded[:self.candidates], disagreeing)
+        support = grounded[0].score
+        if anchored(question, grounded[0].text):
+            support += ANCHORED_BONUS
+        return Draft(claims, support, grounded[:self.candidates], disagreeing)
 
     def ranked(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray) -> list[ScoredSentence]:
         """The shortlisted sentences of the passages, scored, best first."""
@@ -145,7 +150,33 @@ class ExtractiveGenerator:
         if len(best) < 2:
             return []
         ordered = sorted(best.values(), key=lambda x: (hits[x.hit].published, -x.score))
-        return [self._claim(x, hits) for x in ordered[:4]]
+        if len(ordered) > TIMELINE_REPORTS:  # the first report and the newest
+            ordered = ordered[:1] + ordered[1 - TIMELINE_REPORTS:]
+        claims = [self._claim(x, hits) for x in ordered]
+        out = []
+        for claim in claims:
+            out.append(claim)
+            tracked = tracked_measure([c.text for c in claims if c.hit.article_id != claim.hit.article_id])
+            if tracked and not tracked & set().union(set(), *figures(claim.text).values()):
+                out += self._measured(claim, hits, tracked)[:1]
+        return out
+
+    def _measured(self, claim: Claim, hits: list[Hit], tracked: set[str]) -> list[Claim]:
+        """The sentences of `claim`'s article (the passages read) that give a figure of what the
+        other reports track ("The final burned area was put at 11,400 hectares." beside "declared
+        the fire fully contained"), in the article's order."""
+        out = []
+        for h, hit in enumerate(hits):
+            if hit.article_id != claim.hit.article_id:
+                continue
+            for s, e in sentence_spans(hit.passage):
+                text = hit.passage[s:e]
+                if e - s < MIN_SENTENCE_CHARS or heading(hit.passage, s, e) or \
+                        hit is claim.hit and (s, e) == (claim.start, claim.end):
+                    continue
+                if tracked & set().union(set(), *figures(text).values()):
+                    out.append(Claim(text, hit, s, e, claim.score))
+        return out
 
     def _disagreeing(self, question: str, claims: list[Claim], scored: list[ScoredSentence],
                      hits: list[Hit]) -> list[Claim]:

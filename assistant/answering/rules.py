@@ -45,6 +45,9 @@ FOLLOW_MARGIN = 0.08  # the runner-up is quoted too when this close to the best
 TYPED_MARGIN = 0.2  # when neither holds what is asked, a sentence that does, this close, is quoted
 OTHER_REPORT_MARGIN = 0.25  # another article's sentence this close is another report of the same thing
 LATEST_MARGIN = OTHER_REPORT_MARGIN  # for "latest" questions, a newer report of the same thing wins
+# A sentence that gives the date a "when" question asks for beside the question's own words
+# ("will be sworn in on 1 June") answers it more surely than its score says: its support gains this.
+ANCHORED_BONUS = 0.05
 
 
 # --- answers of several sentences -------------------------------------------------------------
@@ -55,6 +58,10 @@ EXPLAINING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:why\b|how\b(?!\s+(?:many|much|
                         r"view|response|reaction|explanation|argument)s?\b|what\s+(?:does|did|do)\s+.+\s+(?:say|think|"
                         r"want|argue|claim|demand)\b)", re.I)
 EXPLAIN_CLAIMS = 3
+# A question about how a story developed is answered by the first report and the newest ones,
+# each dated, up to this many; a report that gives no figure of what the others track (their
+# burned area) is followed by its own sentence that does.
+TIMELINE_REPORTS = 4
 EXPLAIN_MARGIN = 0.1
 REDUNDANT = 0.5  # share of a sentence's terms already quoted above which it repeats what is said
 # An overview question ("what happened at X last week?", "what is the latest on Y?") is answered
@@ -192,12 +199,37 @@ def negation_unmatched(question: str, sentence: str) -> bool:
     return bool(NEGATION.search(question)) and not NEGATION.search(sentence)
 
 
+# "How many died / were hurt / were arrested?" counts an event: evidence that never tells of one
+# such ("150 firefighters were sent", "one firefighter was treated for smoke inhalation") does
+# not answer it, however well it counts the people asked about.
+EVENTS = (
+    (re.compile(r"\b(?:die[ds]?|killed|dead|deaths?|fatalities|perished|lost\s+(?:their|his|her)\s+lives)\b", re.I),
+     re.compile(r"\b(?:die[ds]?|dying|dead|deaths?|killed|killing|kills|fatal\w*|perished|lives|toll|bodies|"
+                r"murder\w*|slain)\b", re.I)),
+    (re.compile(r"\b(?:injured|wounded|hurt|injuries)\b", re.I),
+     re.compile(r"\b(?:injur\w*|wounded|wounds|hurt|casualt\w*|hospital\w*|treated|burns)\b", re.I)),
+    (re.compile(r"\b(?:arrested|detained|arrests)\b", re.I),
+     re.compile(r"\b(?:arrest\w*|detain\w*|detention|custody|charged)\b", re.I)),
+)
+HOW_MANY_ASKED = re.compile(r"\bhow\s+many\b", re.I)
+
+
+def event_untold(question: str, evidence: str) -> bool:
+    """The question counts an event (deaths, injuries, arrests) that the evidence never tells of."""
+    if not HOW_MANY_ASKED.search(question):
+        return False
+    return any(asked.search(question) and not told.search(evidence) for asked, told in EVENTS)
+
+
 def grounded_score(score: float, question: str, query: str, sentence: str, evidence: str) -> float:
-    """`score` halved when the evidence is about something else (`about_else`), and halved again when
-    the question asks what did not happen and the sentence negates nothing."""
+    """`score` halved when the evidence is about something else (`about_else`), halved again when
+    the question asks what did not happen and the sentence negates nothing, and again when it
+    counts an event the evidence never tells of (`event_untold`)."""
     if about_else(query, evidence):
         score *= UNGROUNDED_FACTOR
     if negation_unmatched(question, sentence):
+        score *= UNGROUNDED_FACTOR
+    if event_untold(question, evidence):
         score *= UNGROUNDED_FACTOR
     return score
 

@@ -84,6 +84,16 @@ def figures(text: str) -> dict[str, set[str]]:
     return out
 
 
+def tracked_measure(texts: list[str]) -> set[str]:
+    """What at least two of the texts count with a figure (the words after it): the measure
+    reports of one story track from one to the next ("800 hectares", "3,200 hectares")."""
+    seen: dict[str, int] = {}
+    for text in texts:
+        for word in set().union(set(), *figures(text).values()):
+            seen[word] = seen.get(word, 0) + 1
+    return {word for word, n in seen.items() if n >= 2}
+
+
 def counts_something_else(sentence: str, other: str, question: str) -> bool:
     """Whether `sentence` gives figures and none counts what the question or `other` counts (a
     word of either among the two after it): "1,500 French soldiers" under "how much debt?"."""

@@ -143,6 +143,13 @@ def leading(question: str, sentences: list[str]) -> tuple[int, str] | None:
     return None
 
 
+def anchored(question: str, sentence: str) -> bool:
+    """Whether the sentence gives the date a "when" question asks for next to the question's own
+    words ("will be sworn in on 1 June" for "When will she be sworn in?"), in a tense that fits."""
+    return kind_asked(question) == "date" and tense_fits(question, sentence) and \
+        any(near for _, near in _dates(question, sentence))
+
+
 def _runs(question: str, sentence: str) -> list[re.Match]:
     """Capitalised runs of the sentence that the question does not name (a run opening the
     sentence counts only when it is more than an ordinary word), without a day or month after

@@ -107,3 +107,51 @@ def test_the_questions_that_ask_for_explanations_and_overviews():
         True, True, False, True, False]
     assert [overview(q) for q in ["What happened at the summit last week?", "What is the latest on the strike?",
                                   "What is the latest death toll?", "How many died?"]] == [True, True, False, False]
+
+
+SPREAD = [hit(11, "A fire in the hills broke out on Monday and burned 800 hectares of forest.", "2024-08-05"),
+          hit(12, "The fire in the hills had burned 4,000 hectares by Friday.", "2024-08-09"),
+          hit(13, "Crews declared the fire in the hills fully contained on Wednesday. Residents went home. "
+                  "The final burned area was put at 9,900 hectares.", "2024-08-14")]
+
+
+def test_a_report_that_gives_no_figure_of_what_the_others_track_is_followed_by_its_own_that_does():
+    got = draft("How has the fire in the hills developed?", SPREAD)
+    texts = [c.text for c in got.claims]
+    assert [c.hit.article_id for c in got.claims] == ["11", "12", "13", "13"]
+    assert texts[2] == "Crews declared the fire in the hills fully contained on Wednesday."
+    assert texts[3] == "The final burned area was put at 9,900 hectares."
+    assert "Residents went home." not in texts
+    # one report alone tracks nothing: no sentence is added to it
+    two = draft("How has the fire in the hills developed?", SPREAD[1:])
+    assert [c.text for c in two.claims] == ["The fire in the hills had burned 4,000 hectares by Friday.",
+                                             "Crews declared the fire in the hills fully contained on Wednesday."]
+
+
+def test_a_long_story_is_told_by_its_first_report_and_its_newest():
+    days = ["2024-08-01", "2024-08-03", "2024-08-05", "2024-08-07", "2024-08-09", "2024-08-11"]
+    reports = [hit(20 + i, f"The fire in the hills had burned {1000 * (i + 1):,} hectares by then.", day)
+               for i, day in enumerate(days)]
+    got = draft("How has the fire in the hills developed?", reports, passages=6)
+    assert [c.hit.published for c in got.claims] == ["2024-08-01", "2024-08-07", "2024-08-09", "2024-08-11"]
+
+
+def test_a_count_of_deaths_is_not_answered_by_evidence_that_tells_of_none():
+    sent = [hit(30, "Some 150 firefighters were sent to the fire in the hills.", "2024-08-05")]
+    killed = [hit(31, "Two firefighters were killed by the fire in the hills.", "2024-08-05")]
+    untold = draft("How many firefighters died in the fire in the hills?", sent)
+    told = draft("How many firefighters died in the fire in the hills?", killed)
+    assert untold.support < 0.6 * told.support
+    # the same evidence answers a count that asks for no event in full
+    assert draft("How many firefighters were sent to the fire in the hills?", sent).support > untold.support
+
+
+def test_a_date_asked_and_given_beside_the_question_s_words_is_surer():
+    from assistant.answering.rules import ANCHORED_BONUS
+
+    beside = draft("When will the new mayor be sworn in?",
+                   [hit(40, "The new mayor will be sworn in on 1 June, the council said.", "2025-05-16")])
+    apart = draft("When will the new mayor be sworn in?",
+                  [hit(41, "On 1 June, the council said, the new mayor will be sworn in.", "2025-05-16")])
+    assert beside.support == beside.claims[0].score + ANCHORED_BONUS
+    assert apart.support == apart.claims[0].score

@@ -141,3 +141,17 @@ def test_of_three_names_or_more_one_missing_in_three_leaves_the_evidence_on_topi
     assert rules.about_else(royals, "Charles recalled his family's memories of Kenya, an African country.") is False
     assert rules.about_else(royals, "The African Union met in Addis Ababa.") is True
     assert rules.about_else("How many soldiers does France keep in Chad?", "France keeps 1,000 soldiers.") is True
+
+
+def test_a_count_of_an_event_needs_evidence_that_tells_of_one():
+    from assistant.answering.rules import event_untold
+
+    died = "How many firefighters died in the fire?"
+    assert event_untold(died, "Some 150 firefighters were sent. One was treated for smoke inhalation.")
+    assert not event_untold(died, "Two firefighters were killed when the wind turned.")
+    assert not event_untold(died, "The death toll rose to 17.")
+    assert event_untold("How many people were arrested?", "Police said 40 people took part.")
+    assert not event_untold("How many people were arrested?", "Police detained 12 protesters.")
+    assert not event_untold("How many were injured?", "Nine were taken to hospital.")
+    assert not event_untold("How many hectares burned?", "Crews were sent.")
+    assert not event_untold("Who died in the fire?", "Crews were sent.")  # counts nothing

@@ -109,3 +109,13 @@ def test_what_will_be_is_not_held_by_a_sentence_of_what_was():
     assert has_type("Elin Moss was declared mayor of Alsmere on Friday.", wants, question) == 0.0
     assert has_type("Moss will be sworn in on 1 June.", wants, question) == 1.0
     assert has_type("The mayor had said she is due to be sworn in on 1 June.", wants, question) == 1.0
+
+
+def test_a_date_beside_the_question_s_words_in_a_fitting_tense_is_anchored():
+    from assistant.answering.spans import anchored
+
+    question = "When will the new mayor be sworn in?"
+    assert anchored(question, "Moss, a former schoolteacher, will be sworn in on 1 June.")
+    assert not anchored(question, "Moss was declared mayor on Friday after a recount.")  # what was
+    assert not anchored(question, "On 1 June, the council said, the new mayor takes office.")  # apart
+    assert not anchored("How many were sworn in?", "They were sworn in on 1 June.")  # no date asked
