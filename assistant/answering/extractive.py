@@ -20,7 +20,6 @@ from .rules import (
     EXPLAIN_MARGIN,
     FOLLOW_MARGIN,
     LATEST_MARGIN,
-    MIN_SENTENCE_CHARS,
     NUMBER,
     OTHER_REPORT_MARGIN,
     READ_PASSAGES,
@@ -33,8 +32,8 @@ from .rules import (
     explaining,
     grounded_score,
     has_type,
-    heading,
     overview,
+    quotable,
 )
 from .scorer import FEATURES, Candidate, Scorer, feature_row, lexical_order, load_scorer, newest_day
 from .selector import Selector
@@ -171,8 +170,7 @@ class ExtractiveGenerator:
                 continue
             for s, e in sentence_spans(hit.passage):
                 text = hit.passage[s:e]
-                if e - s < MIN_SENTENCE_CHARS or heading(hit.passage, s, e) or \
-                        hit is claim.hit and (s, e) == (claim.start, claim.end):
+                if not quotable(hit.passage, s, e) or hit is claim.hit and (s, e) == (claim.start, claim.end):
                     continue
                 if tracked & set().union(set(), *figures(text).values()):
                     out.append(Claim(text, hit, s, e, claim.score))
@@ -255,7 +253,7 @@ class ExtractiveGenerator:
         out = []
         for h, hit in enumerate(hits):
             spans = [(s, e) for s, e in sentence_spans(hit.passage)
-                     if e - s >= MIN_SENTENCE_CHARS and not heading(hit.passage, s, e)]
+                     if quotable(hit.passage, s, e)]
             texts = [hit.passage[s:e] for s, e in spans]
             previous: set[str] = set()
             for (s, e), text, terms in zip(spans, texts, term_sets(texts)):

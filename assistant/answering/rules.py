@@ -31,6 +31,17 @@ def heading(text: str, start: int, end: int) -> bool:
     return whole_line and not ENDS_SENTENCE.search(line) and len(line.split()) <= HEADING_WORDS
 
 
+ASKS = re.compile(r"""\?["'”’)\]]*$""")
+
+
+def quotable(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] may be quoted as evidence: long enough to state something, no
+    heading (`heading`) and no question ("Which states have legal recreational marijuana?", a
+    subheading that asks; "What does Chapter 11 bankruptcy mean for Rite Aid?"): it states nothing."""
+    return end - start >= MIN_SENTENCE_CHARS and not heading(text, start, end) and \
+        not ASKS.search(text[start:end].rstrip())
+
+
 def coverage(question_terms: set[str], terms: set[str]) -> float:
     """Share of the question's terms a sentence contains."""
     return len(question_terms & terms) / len(question_terms) if question_terms else 0.0

@@ -155,3 +155,11 @@ def test_a_date_asked_and_given_beside_the_question_s_words_is_surer():
                   [hit(41, "On 1 June, the council said, the new mayor will be sworn in.", "2025-05-16")])
     assert beside.support == beside.claims[0].score + ANCHORED_BONUS
     assert apart.support == apart.claims[0].score
+
+
+def test_a_question_the_article_asks_is_not_an_answer():
+    asked = [hit(50, "Which states have legal recreational marijuana? Ohio became the 24th state to legalize "
+                     "recreational marijuana on Tuesday.", "2023-11-08")]
+    got = draft("Which state became the 24th to legalize recreational marijuana?", asked, candidates=3)
+    assert [c.text for c in got.claims + got.candidates] == [
+        "Ohio became the 24th state to legalize recreational marijuana on Tuesday."] * 2

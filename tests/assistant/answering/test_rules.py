@@ -155,3 +155,15 @@ def test_a_count_of_an_event_needs_evidence_that_tells_of_one():
     assert not event_untold("How many were injured?", "Nine were taken to hospital.")
     assert not event_untold("How many hectares burned?", "Crews were sent.")
     assert not event_untold("Who died in the fire?", "Crews were sent.")  # counts nothing
+
+
+def test_a_question_in_an_article_states_nothing_and_is_never_quoted():
+    from assistant.answering.rules import quotable
+
+    text = "Which states have legal recreational marijuana?\nOhio is the 24th state to legalize it. Short."
+    parts = ["Which states have legal recreational marijuana?", "Ohio is the 24th state to legalize it.", "Short."]
+    spans = [(text.index(p), text.index(p) + len(p)) for p in parts]
+    assert [quotable(text, s, e) for s, e in spans] == [False, True, False]
+    said = '"Why would we leave?" he asked the crowd.'
+    assert quotable(said, 0, len(said))
+    assert not quotable('He asked: "Will it work?"', 0, 25)
