@@ -10,7 +10,7 @@ from functools import lru_cache
 from ingest.text import FIGURE, NAME, STOP, WORD, bare_name, figure_value, term_set, term_sets
 
 from ..retrieval.when import MONTHS, YEAR
-from .rules import ROLES, tense_fits
+from .rules import ROLES, WHICH_NAMED, tense_fits
 from .sources import counted_terms, thing_counted
 
 FIGURE_ASKED = re.compile(r"\bhow (many|much|long|old|far|big|large|high|tall|deep)\b|\bwhat (percentage|number|"
@@ -20,8 +20,8 @@ DATE_ASKED = re.compile(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bon whic
 NAME_ASKED = re.compile(r"\bwho\b|\bwhose\b|\bwhich (company|firm|group|party|country|team|organi[sz]ation|person|"
                         r"man|woman|candidate|leader|official|minister)\b|\bwhat (company|firm|group|party|country|"
                         r"team|organi[sz]ation|is the name)\b", re.I)
-PLACE_ASKED = re.compile(r"\bwhere\b|\bwhich (city|town|country|region|state|province|village)\b|\bin what "
-                         r"(city|town|country|region)\b", re.I)
+PLACE_ASKED = re.compile(r"\bwhere\b|\bwhich (?:[\w-]+ )?(city|town|country|region|state|province|village)\b|"
+                         r"\bin what (city|town|country|region)\b", re.I)
 
 SCALE = r"(?:\s?(?:million|billion|trillion|thousand|hundred|percent|per cent|%|bn|m)\b)?"
 CURRENCY = r"(?:[$€£¥]\s?)?"
@@ -59,9 +59,10 @@ def _role_word(word: str) -> bool:
 
 
 def kind_asked(question: str) -> str | None:
-    """What the question asks for: "figure", "date", "name" or "place"; None for anything else."""
+    """What the question asks for: "figure", "date", "name" or "place"; None for anything else.
+    Any other "which X" ("Which European royal ...?", "Which sports brand ...?") asks for a name."""
     for kind, pattern in (("figure", FIGURE_ASKED), ("date", DATE_ASKED), ("place", PLACE_ASKED),
-                          ("name", NAME_ASKED)):
+                          ("name", NAME_ASKED), ("name", WHICH_NAMED)):
         if pattern.search(question):
             return kind
     return None
