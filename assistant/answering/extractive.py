@@ -37,7 +37,7 @@ from .rules import (
 )
 from .scorer import FEATURES, Candidate, Scorer, feature_row, lexical_order, load_scorer, newest_day
 from .selector import Selector
-from .sources import counts_something_else, disagrees, figures, tracked_measure
+from .sources import counted, counts_something_else, disagrees, tracked_measure
 from .spans import anchored, answer_span, kind_asked
 
 
@@ -156,7 +156,7 @@ class ExtractiveGenerator:
         for claim in claims:
             out.append(claim)
             tracked = tracked_measure([c.text for c in claims if c.hit.article_id != claim.hit.article_id])
-            if tracked and not tracked & set().union(set(), *figures(claim.text).values()):
+            if tracked and not tracked & counted(claim.text):
                 out += self._measured(claim, hits, tracked)[:1]
         return out
 
@@ -164,17 +164,11 @@ class ExtractiveGenerator:
         """The sentences of `claim`'s article (the passages read) that give a figure of what the
         other reports track ("The final burned area was put at 11,400 hectares." beside "declared
         the fire fully contained"), in the article's order."""
-        out = []
-        for h, hit in enumerate(hits):
-            if hit.article_id != claim.hit.article_id:
-                continue
-            for s, e in sentence_spans(hit.passage):
-                text = hit.passage[s:e]
-                if not quotable(hit.passage, s, e) or hit is claim.hit and (s, e) == (claim.start, claim.end):
-                    continue
-                if tracked & set().union(set(), *figures(text).values()):
-                    out.append(Claim(text, hit, s, e, claim.score))
-        return out
+        return [Claim(hit.passage[s:e], hit, s, e, claim.score)
+                for hit in hits if hit.article_id == claim.hit.article_id
+                for s, e in sentence_spans(hit.passage)
+                if quotable(hit.passage, s, e) and (hit is not claim.hit or (s, e) != (claim.start, claim.end))
+                and tracked & counted(hit.passage[s:e])]
 
     def _disagreeing(self, question: str, claims: list[Claim], scored: list[ScoredSentence],
                      hits: list[Hit]) -> list[Claim]:

@@ -69,10 +69,6 @@ EXPLAINING = re.compile(r"^\s*(?:and\s+|so\s+)?(?:why\b|how\b(?!\s+(?:many|much|
                         r"view|response|reaction|explanation|argument)s?\b|what\s+(?:does|did|do)\s+.+\s+(?:say|think|"
                         r"want|argue|claim|demand)\b)", re.I)
 EXPLAIN_CLAIMS = 3
-# A question about how a story developed is answered by the first report and the newest ones,
-# each dated, up to this many; a report that gives no figure of what the others track (their
-# burned area) is followed by its own sentence that does.
-TIMELINE_REPORTS = 4
 EXPLAIN_MARGIN = 0.1
 REDUNDANT = 0.5  # share of a sentence's terms already quoted above which it repeats what is said
 # An overview question ("what happened at X last week?", "what is the latest on Y?") is answered
@@ -80,6 +76,12 @@ REDUNDANT = 0.5  # share of a sentence's terms already quoted above which it rep
 OVERVIEW = re.compile(r"\bwhat\s+(?:has\s+|had\s+)?happened\b|\bwhat(?:'s|’s|\s+is)\s+(?:the\s+)?(?:latest|new|news)\s+"
                       r"(?:on|about|in|with|at|from)\b|\b(?:any\s+)?news\s+(?:on|about)\b|\bwhat(?:'s|’s|\s+is)\s+"
                       r"going\s+on\b|\b(?:an?\s+)?(?:overview|update|summary|roundup)\s+(?:of|on|about)\b", re.I)
+
+
+# A question about how a story developed is answered by the first report and the newest ones,
+# each dated, up to this many; a report that gives no figure of what the others track (their
+# burned area) is followed by its own sentence that does.
+TIMELINE_REPORTS = 4
 
 
 def explaining(question: str) -> bool:
@@ -102,6 +104,9 @@ YEAR_OR_DATE = re.compile(
 )
 
 
+# "When" asks for a date as the question's own word ("When will ...?", "... will be lifted when?"),
+# not inside a clause ("Which team did he represent when he won the contest?").
+WHEN_ASKED = re.compile(r"""(?:^|[.?!:;]\s+)["“']?(?:(?:and|but|so|then)\s+)?when\b|\bwhen\s*\?""", re.I)
 # What a cause is given by: "the most likely cause", "caused by", "blamed on", "sparked by".
 CAUSE = re.compile(r"\b(?:causes?|cause of|caused by|blamed (?:on|for)|sparked by|triggered by|started by|"
                    r"set off by|due to|because of|result of|attributed to)\b", re.I)
@@ -135,7 +140,7 @@ def answer_type(question: str) -> re.Pattern | None:
     if re.search(r"\bhow (many|much|long|old|far|big|large)\b|\bwhat (percentage|number|amount)\b|"
                  r"\bwhat (is|was|are|were) the (\w+ )?(figure|tally|toll|number|total)\b", q):
         return NUMBER
-    if re.search(r"\bwhen\b|\b(?:what|which|in which|on which) (year|date|day|month)\b", q):
+    if WHEN_ASKED.search(question) or re.search(r"\b(?:what|which|in which|on which) (year|date|day|month)\b", q):
         return YEAR_OR_DATE
     if re.search(r"\bwho\b|\bwhose\b", q) or WHICH_NAMED.search(question):
         return INNER_NAME

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 
 from ingest.text import FIGURE, GLUE, content_words, figure_value, lettered_words, term_set, term_sets
 
@@ -84,13 +85,15 @@ def figures(text: str) -> dict[str, set[str]]:
     return out
 
 
+def counted(text: str) -> set[str]:
+    """What the text's figures count: the words after any of them."""
+    return set().union(set(), *figures(text).values())
+
+
 def tracked_measure(texts: list[str]) -> set[str]:
-    """What at least two of the texts count with a figure (the words after it): the measure
-    reports of one story track from one to the next ("800 hectares", "3,200 hectares")."""
-    seen: dict[str, int] = {}
-    for text in texts:
-        for word in set().union(set(), *figures(text).values()):
-            seen[word] = seen.get(word, 0) + 1
+    """What at least two of the texts count with a figure: the measure reports of one story
+    track from one to the next ("800 hectares", "3,200 hectares")."""
+    seen = Counter(word for text in texts for word in counted(text))
     return {word for word, n in seen.items() if n >= 2}
 
 

@@ -10,13 +10,13 @@ from functools import lru_cache
 from ingest.text import FIGURE, NAME, STOP, WORD, bare_name, figure_value, term_set, term_sets
 
 from ..retrieval.when import MONTHS, YEAR
-from .rules import ROLES, WHICH_NAMED, tense_fits
+from .rules import ROLES, WHEN_ASKED, WHICH_NAMED, tense_fits
 from .sources import counted_terms, thing_counted
 
 FIGURE_ASKED = re.compile(r"\bhow (many|much|long|old|far|big|large|high|tall|deep)\b|\bwhat (percentage|number|"
                           r"amount|share|proportion)\b|\bwhat (is|was|are|were) the (\w+ )?(figure|tally|toll|number|"
                           r"total|price|cost|rate|size|population)\b", re.I)
-DATE_ASKED = re.compile(r"\bwhen\b|\bwhat (year|date|day|month|time)\b|\bon which (day|date)\b", re.I)
+DATE_ASKED = re.compile(rf"{WHEN_ASKED.pattern}|\bwhat (year|date|day|month|time)\b|\bon which (day|date)\b", re.I)
 NAME_ASKED = re.compile(r"\bwho\b|\bwhose\b|\bwhich (company|firm|group|party|country|team|organi[sz]ation|person|"
                         r"man|woman|candidate|leader|official|minister)\b|\bwhat (company|firm|group|party|country|"
                         r"team|organi[sz]ation|is the name)\b", re.I)

@@ -119,3 +119,17 @@ def test_a_date_beside_the_question_s_words_in_a_fitting_tense_is_anchored():
     assert not anchored(question, "Moss was declared mayor on Friday after a recount.")  # what was
     assert not anchored(question, "On 1 June, the council said, the new mayor takes office.")  # apart
     assert not anchored("How many were sworn in?", "They were sworn in on 1 June.")  # no date asked
+
+
+def test_when_asks_for_a_date_as_the_question_s_word_not_inside_a_clause():
+    from assistant.answering.rules import INNER_NAME, YEAR_OR_DATE, answer_type
+
+    clause = "Which NBA team did Mac McClung represent when he won the 2023 Slam Dunk Contest?"
+    assert kind_asked(clause) == "name" and answer_type(clause) is INNER_NAME
+    after = "Sen. Laphonza Butler made history this week when she became a senator. Which state does she represent?"
+    assert kind_asked(after) == "place"
+    for asked in ["When will she be sworn in?", "The cap on bonuses will be lifted when?", "And when did it start?"]:
+        assert kind_asked(asked) == "date" and answer_type(asked) is YEAR_OR_DATE, asked
+    assert kind_asked("Which European royal announced an abdication?") == "name"
+    assert kind_asked("Which US state became the 24th to legalize marijuana?") == "place"
+    assert kind_asked("Which of the following is not a candidate?") is None
