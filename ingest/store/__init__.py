@@ -4,6 +4,7 @@ it. Nothing outside this package knows a key, an id format or a folder layout.""
 from .chroma import Index
 from .connection import (
                          Connection,
+                         DamagedIndex,
                          IndexUnavailable,
                          ModelMismatch,
                          NoIndexYet,
@@ -15,6 +16,6 @@ from .filters import Filters
 from .lexical import LexicalIndex, LexicalSnapshot
 from .schema import SCHEMA_VERSION, StoredArticle, StoredChunk, chunk_id, day_number, uploads_folder
 
-__all__ = ["SCHEMA_VERSION", "Connection", "Filters", "Index", "IndexUnavailable", "LexicalIndex", "LexicalSnapshot",
-           "ModelMismatch", "NoIndexYet", "OutdatedIndex", "StoreDown", "StoredArticle", "StoredChunk", "chunk_id",
-           "day_number", "recorded_variant", "uploads_folder"]
+__all__ = ["SCHEMA_VERSION", "Connection", "DamagedIndex", "Filters", "Index", "IndexUnavailable", "LexicalIndex",
+           "LexicalSnapshot", "ModelMismatch", "NoIndexYet", "OutdatedIndex", "StoreDown", "StoredArticle",
+           "StoredChunk", "chunk_id", "day_number", "recorded_variant", "uploads_folder"]

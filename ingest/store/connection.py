@@ -37,6 +37,10 @@ class StoreDown(IndexUnavailable):
     """The Chroma server does not answer."""
 
 
+class DamagedIndex(IndexUnavailable):
+    """The embedded store's files cannot be read back by Chroma."""
+
+
 def check_data_dir(path: Path, create: bool) -> None:
     """A data dir that cannot hold an index is refused with what to do, before Chroma sees it."""
     if path.exists() and not path.is_dir():
@@ -176,7 +180,24 @@ class _Calling:
         self.connection.lock.release()
         if exc is not None and not self.connection.embedded and _unreachable(exc):
             raise server_down(self.connection.settings, exc) from None
+        if exc is not None and self.connection.embedded and _damaged(exc):
+            raise damaged(self.connection.settings, exc) from None
         return False
+
+
+# What Chroma's embedded store says when its vector index cannot take back its own write log
+# (seen with chromadb 1.5 on a collection of some 17,000 passages: every read fails after it).
+DAMAGE_SIGNS = ("backfill", "apply logs", "segment reader", "segment writer", "Error in compaction")
+
+
+def _damaged(exc: BaseException) -> bool:
+    return type(exc).__name__ == "InternalError" and any(sign in str(exc) for sign in DAMAGE_SIGNS)
+
+
+def damaged(settings: IngestSettings, exc: Exception) -> DamagedIndex:
+    return DamagedIndex(f"the index in {settings.data_dir} cannot be read: Chroma could not bring its vector index "
+                        f"up to its write log ({exc}); move that folder aside and ingest your folders and feeds "
+                        f"again (`assistant ingest FOLDER --data-dir {settings.data_dir}`)")
 
 
 def _unreachable(exc: BaseException) -> bool:

@@ -59,3 +59,26 @@ def test_passages_cut_by_another_chunker_are_refused_to_readers_and_rechunked_by
     writer = Index(settings, WordEncoder(), create=True)  # ingest re-chunks what it is given
     writer.commit(f"{CHUNKER_VERSION}/200/24")
     assert Index(settings, WordEncoder()).chunker == f"{CHUNKER_VERSION}/200/24"
+
+
+def test_a_store_chroma_cannot_read_back_is_named_with_what_to_do(settings, monkeypatch):
+    from chromadb.errors import InternalError
+
+    from ingest.store import DamagedIndex, IndexUnavailable
+
+    made(settings)
+    index = Index(settings, WordEncoder())
+    message = ("Error executing plan: Error sending backfill request to compactor: Failed to apply logs to the "
+               "hnsw segment writer")  # what chromadb 1.5 raised on every read of such a store
+
+    def broken(*args, **kwargs):
+        raise InternalError(message)
+
+    monkeypatch.setattr(type(index.collection), "get", broken)
+    with pytest.raises(DamagedIndex, match=f"{settings.data_dir} cannot be read.*move that folder aside.*assistant "
+                                           "ingest FOLDER --data-dir") as caught:
+        index.articles()
+    assert isinstance(caught.value, IndexUnavailable) and message in str(caught.value)
+    monkeypatch.setattr(type(index.collection), "get", lambda *a, **k: (_ for _ in ()).throw(InternalError("other")))
+    with pytest.raises(InternalError):  # Chroma's other errors are not taken for damage
+        index.articles()
