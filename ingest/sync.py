@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -19,7 +20,7 @@ from .feeds import is_url
 from .loaders import LoadError, discover, load_file
 from .models import Article, Passage
 from .settings import ChunkingSettings, IngestSettings, load_settings
-from .store import Index, NoIndexYet, StoredArticle
+from .store import Index, NoIndexYet, StoredArticle, one_writer
 from .store.schema import embedding_text
 from .wiring import encoder_for
 
@@ -210,19 +211,20 @@ def ingest(
     progress = on_progress or (lambda *_: None)
     report = IngestReport()
     chunker = make_chunker(embedder, settings.chunking)
-    index = _open_index(settings, embedder, dry_run)
-    stored = index.articles() if index else {}
-    urls = [str(p) for p in paths if is_url(str(p))]
-    files = [p for p in paths if not is_url(str(p))]
-    found, troubled = load(files, settings, report, progress)
-    if urls:
-        found += fetched(urls, settings, stored, report, feed_state, fetcher)
-    roots = [Path(p).resolve() for p in files] if prune else None
-    plan = make_plan(assign_ids(found, stored), stored, chunker.version, roots, frozenset(troubled),
-                     index_chunker=index.chunker if index else None)
-    _tally(report, plan)
-    if not dry_run:
-        report.chunks = apply(plan, index, embedder, chunker, stored, progress)
+    with nullcontext() if dry_run else one_writer(settings):  # what is stored is read after any other writer
+        index = _open_index(settings, embedder, dry_run)
+        stored = index.articles() if index else {}
+        urls = [str(p) for p in paths if is_url(str(p))]
+        files = [p for p in paths if not is_url(str(p))]
+        found, troubled = load(files, settings, report, progress)
+        if urls:
+            found += fetched(urls, settings, stored, report, feed_state, fetcher)
+        roots = [Path(p).resolve() for p in files] if prune else None
+        plan = make_plan(assign_ids(found, stored), stored, chunker.version, roots, frozenset(troubled),
+                         index_chunker=index.chunker if index else None)
+        _tally(report, plan)
+        if not dry_run:
+            report.chunks = apply(plan, index, embedder, chunker, stored, progress)
     report.seconds = time.perf_counter() - started
     return report
 

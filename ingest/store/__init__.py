@@ -10,6 +10,7 @@ from .connection import (
                          NoIndexYet,
                          OutdatedIndex,
                          StoreDown,
+                         one_writer,
                          recorded_variant,
 )
 from .filters import Filters
@@ -18,4 +19,4 @@ from .schema import SCHEMA_VERSION, StoredArticle, StoredChunk, chunk_id, day_nu
 
 __all__ = ["SCHEMA_VERSION", "Connection", "DamagedIndex", "Filters", "Index", "IndexUnavailable", "LexicalIndex",
            "LexicalSnapshot", "ModelMismatch", "NoIndexYet", "OutdatedIndex", "StoreDown", "StoredArticle",
-           "StoredChunk", "chunk_id", "day_number", "recorded_variant", "uploads_folder"]
+           "StoredChunk", "chunk_id", "day_number", "one_writer", "recorded_variant", "uploads_folder"]

@@ -4,12 +4,15 @@ process, and the errors that say why a store cannot be used."""
 from __future__ import annotations
 
 import atexit
+import fcntl
 import logging
 import os
 import shutil
 import tempfile
 import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from ..settings import IngestSettings
 from .schema import built_with
@@ -58,6 +61,32 @@ def check_data_dir(path: Path, create: bool) -> None:
     elif create and not os.access(path, os.W_OK | os.X_OK):
         raise IndexUnavailable(f"the data dir {path} is read-only; ingest needs a folder it can write "
                                "(questions can still be asked of it)")
+
+
+WRITE_LOCK = "write.lock"  # in an embedded store's data dir: held by the process writing to it
+
+
+@contextmanager
+def one_writer(settings: IngestSettings) -> Iterator[None]:
+    """Holds the embedded store's write lock while the block runs: Chroma's embedded store takes
+    one writing process at a time (two building one index at once left its vector index
+    unreadable), so a second writer waits for the first, saying so. A Chroma server orders its
+    writers itself. The data dir is checked (and made) first, as for writing."""
+    if settings.chroma_host:
+        yield
+        return
+    folder = Path(settings.data_dir)
+    check_data_dir(folder, create=True)
+    with open(folder / WRITE_LOCK, "a+b") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another process is writing to the index in %s; waiting for it to finish", folder)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def recorded_variant(settings: IngestSettings) -> str | None:
