@@ -10,7 +10,7 @@ from functools import lru_cache
 from ingest.text import FIGURE, NAME, STOP, WORD, bare_name, figure_value, term_set, term_sets
 
 from ..retrieval.when import MONTHS, YEAR
-from .rules import ROLES, WHEN_ASKED, WHICH_NAMED, tense_fits
+from .rules import ROLES, WHEN_ASKED, tense_fits
 from .sources import counted_terms, thing_counted
 
 FIGURE_ASKED = re.compile(r"\bhow (many|much|long|old|far|big|large|high|tall|deep)\b|\bwhat (percentage|number|"
@@ -59,10 +59,9 @@ def _role_word(word: str) -> bool:
 
 
 def kind_asked(question: str) -> str | None:
-    """What the question asks for: "figure", "date", "name" or "place"; None for anything else.
-    Any other "which X" ("Which European royal ...?", "Which sports brand ...?") asks for a name."""
+    """What the question asks for: "figure", "date", "name" or "place"; None for anything else."""
     for kind, pattern in (("figure", FIGURE_ASKED), ("date", DATE_ASKED), ("place", PLACE_ASKED),
-                          ("name", NAME_ASKED), ("name", WHICH_NAMED)):
+                          ("name", NAME_ASKED)):
         if pattern.search(question):
             return kind
     return None
