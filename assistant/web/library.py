@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ingest import ingest
 from ingest.loaders import SUFFIXES, LoadError, load_file
-from ingest.store import uploads_folder
+from ingest.store import one_writer, uploads_folder
 
 from ..answer import Assistant
 from ..answering.compose import shown_path
@@ -97,8 +97,9 @@ def remove(assistant: Assistant, article_id: str) -> bool:
     stored = assistant.index.articles().get(article_id)
     if stored is None:
         return False
-    assistant.index.remove(article_id)
-    assistant.index.commit()
+    with one_writer(assistant.settings):
+        assistant.index.remove(article_id)
+        assistant.index.commit()
     assistant.refresh()
     source = Path(stored.source)
     if source.is_relative_to(uploads_dir(assistant)) and not any(
