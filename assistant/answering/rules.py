@@ -31,13 +31,14 @@ def heading(text: str, start: int, end: int) -> bool:
     return whole_line and not ENDS_SENTENCE.search(line) and len(line.split()) <= HEADING_WORDS
 
 
-ASKS = re.compile(r"""\?["'”’)\]]*$""")
+ASKS = re.compile(r"""[?:]["'”’)\]]*$""")
 
 
 def quotable(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] may be quoted as evidence: long enough to state something, no
-    heading (`heading`) and no question ("Which states have legal recreational marijuana?", a
-    subheading that asks; "What does Chapter 11 bankruptcy mean for Rite Aid?"): it states nothing."""
+    heading (`heading`), no question ("Which states have legal recreational marijuana?", a
+    subheading that asks) and no lead-in to what follows ("only four managers have won a World
+    Series with multiple teams:"): neither states what it is quoted for."""
     return end - start >= MIN_SENTENCE_CHARS and not heading(text, start, end) and \
         not ASKS.search(text[start:end].rstrip())
 

@@ -157,7 +157,7 @@ def test_a_count_of_an_event_needs_evidence_that_tells_of_one():
     assert not event_untold("Who died in the fire?", "Crews were sent.")  # counts nothing
 
 
-def test_a_question_in_an_article_states_nothing_and_is_never_quoted():
+def test_a_question_or_a_lead_in_states_nothing_and_is_never_quoted():
     from assistant.answering.rules import quotable
 
     text = "Which states have legal recreational marijuana?\nOhio is the 24th state to legalize it. Short."
@@ -167,3 +167,5 @@ def test_a_question_in_an_article_states_nothing_and_is_never_quoted():
     said = '"Why would we leave?" he asked the crowd.'
     assert quotable(said, 0, len(said))
     assert not quotable('He asked: "Will it work?"', 0, 25)
+    lead_in = "Only four managers have won a World Series with multiple teams:"
+    assert not quotable(lead_in, 0, len(lead_in))  # what it introduces follows it
