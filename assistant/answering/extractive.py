@@ -151,24 +151,27 @@ class ExtractiveGenerator:
         ordered = sorted(best.values(), key=lambda x: (hits[x.hit].published, -x.score))
         if len(ordered) > TIMELINE_REPORTS:  # the first report and the newest
             ordered = ordered[:1] + ordered[1 - TIMELINE_REPORTS:]
-        claims = [self._claim(x, hits) for x in ordered]
+        claims = [self._claim(x, hits) for x in ordered]  # one per article
+        counts = [counted(c.text) for c in claims]
         out = []
-        for claim in claims:
+        for i, claim in enumerate(claims):
             out.append(claim)
-            tracked = tracked_measure([c.text for c in claims if c.hit.article_id != claim.hit.article_id])
-            if tracked and not tracked & counted(claim.text):
-                out += self._measured(claim, hits, tracked)[:1]
+            tracked = tracked_measure(counts[:i] + counts[i + 1:])
+            measured = self._measured(claim, hits, tracked) if tracked and not tracked & counts[i] else None
+            if measured is not None:
+                out.append(measured)
         return out
 
-    def _measured(self, claim: Claim, hits: list[Hit], tracked: set[str]) -> list[Claim]:
-        """The sentences of `claim`'s article (the passages read) that give a figure of what the
-        other reports track ("The final burned area was put at 11,400 hectares." beside "declared
-        the fire fully contained"), in the article's order."""
-        return [Claim(hit.passage[s:e], hit, s, e, claim.score)
-                for hit in hits if hit.article_id == claim.hit.article_id
-                for s, e in sentence_spans(hit.passage)
-                if quotable(hit.passage, s, e) and (hit is not claim.hit or (s, e) != (claim.start, claim.end))
-                and tracked & counted(hit.passage[s:e])]
+    @staticmethod
+    def _measured(claim: Claim, hits: list[Hit], tracked: set[str]) -> Claim | None:
+        """The first sentence of `claim`'s article (the passages read) that gives a figure of what
+        the other reports track ("The final burned area was put at 11,400 hectares." beside
+        "declared the fire fully contained"), if any."""
+        return next((Claim(hit.passage[s:e], hit, s, e, claim.score)
+                     for hit in hits if hit.article_id == claim.hit.article_id
+                     for s, e in sentence_spans(hit.passage)
+                     if quotable(hit.passage, s, e) and (hit is not claim.hit or (s, e) != (claim.start, claim.end))
+                     and tracked & counted(hit.passage[s:e])), None)
 
     def _disagreeing(self, question: str, claims: list[Claim], scored: list[ScoredSentence],
                      hits: list[Hit]) -> list[Claim]:

@@ -31,7 +31,7 @@ def heading(text: str, start: int, end: int) -> bool:
     return whole_line and not ENDS_SENTENCE.search(line) and len(line.split()) <= HEADING_WORDS
 
 
-ASKS = re.compile(r"""[?:]["'”’)\]]*$""")
+ASKS_OR_LEADS_IN = re.compile(r"""[?:]["'”’)\]]*$""")  # a sentence ending so states nothing of its own
 
 
 def quotable(text: str, start: int, end: int) -> bool:
@@ -40,7 +40,7 @@ def quotable(text: str, start: int, end: int) -> bool:
     subheading that asks) and no lead-in to what follows ("only four managers have won a World
     Series with multiple teams:"): neither states what it is quoted for."""
     return end - start >= MIN_SENTENCE_CHARS and not heading(text, start, end) and \
-        not ASKS.search(text[start:end].rstrip())
+        not ASKS_OR_LEADS_IN.search(text[start:end].rstrip())
 
 
 def coverage(question_terms: set[str], terms: set[str]) -> float:

@@ -90,19 +90,19 @@ def counted(text: str) -> set[str]:
     return set().union(set(), *figures(text).values())
 
 
-def tracked_measure(texts: list[str]) -> set[str]:
-    """What at least two of the texts count with a figure: the measure reports of one story
-    track from one to the next ("800 hectares", "3,200 hectares")."""
-    seen = Counter(word for text in texts for word in counted(text))
+def tracked_measure(counts: list[set[str]]) -> set[str]:
+    """What at least two of the texts count with a figure (each text's `counted`): the measure
+    reports of one story track from one to the next ("800 hectares", "3,200 hectares")."""
+    seen = Counter(word for words in counts for word in words)
     return {word for word, n in seen.items() if n >= 2}
 
 
 def counts_something_else(sentence: str, other: str, question: str) -> bool:
     """Whether `sentence` gives figures and none counts what the question or `other` counts (a
     word of either among the two after it): "1,500 French soldiers" under "how much debt?"."""
-    counted = {w.lower() for w in content_words(question)} | set().union(*figures(other).values())
+    asked = {w.lower() for w in content_words(question)} | counted(other)
     given = figures(sentence)
-    return bool(given) and not any(words & counted for words in given.values())
+    return bool(given) and not any(words & asked for words in given.values())
 
 
 HOW_MANY = re.compile(r"\bhow\s+many\s+([a-z]+)", re.I)

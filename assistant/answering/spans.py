@@ -133,9 +133,9 @@ def leading(question: str, sentences: list[str]) -> tuple[int, str] | None:
     place?"), else the best sentence's first date. None when no sentence has a phrase that answers."""
     if kind_asked(question) == "date":
         for i, sentence in enumerate(sentences):
-            anchored = [d for d, near in _dates(question, sentence) if near] if tense_fits(question, sentence) else []
-            if anchored and anchored[0] != sentence.strip():
-                return i, anchored[0]
+            dates = _anchored_dates(question, sentence)
+            if dates and dates[0] != sentence.strip():
+                return i, dates[0]
     for i, sentence in enumerate(sentences):
         span = answer_span(question, sentence)
         if span:
@@ -146,8 +146,12 @@ def leading(question: str, sentences: list[str]) -> tuple[int, str] | None:
 def anchored(question: str, sentence: str) -> bool:
     """Whether the sentence gives the date a "when" question asks for next to the question's own
     words ("will be sworn in on 1 June" for "When will she be sworn in?"), in a tense that fits."""
-    return kind_asked(question) == "date" and tense_fits(question, sentence) and \
-        any(near for _, near in _dates(question, sentence))
+    return kind_asked(question) == "date" and bool(_anchored_dates(question, sentence))
+
+
+def _anchored_dates(question: str, sentence: str) -> list[str]:
+    """The sentence's dates that the question's words stand next to, when its tense fits the question's."""
+    return [d for d, near in _dates(question, sentence) if near] if tense_fits(question, sentence) else []
 
 
 def _runs(question: str, sentence: str) -> list[re.Match]:

@@ -94,10 +94,10 @@ def upload(assistant: Assistant, files: list[str | Path], max_mb: float, progres
 
 
 def remove(assistant: Assistant, article_id: str) -> bool:
-    stored = assistant.index.articles().get(article_id)
-    if stored is None:
-        return False
-    with one_writer(assistant.settings):
+    with one_writer(assistant.settings):  # what is stored is read after any other writer
+        stored = assistant.index.articles().get(article_id)
+        if stored is None:
+            return False
         assistant.index.remove(article_id)
         assistant.index.commit()
     assistant.refresh()

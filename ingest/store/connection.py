@@ -220,7 +220,9 @@ DAMAGE_SIGNS = ("backfill", "apply logs", "segment reader", "segment writer", "E
 
 
 def _damaged(exc: BaseException) -> bool:
-    return type(exc).__name__ == "InternalError" and any(sign in str(exc) for sign in DAMAGE_SIGNS)
+    from chromadb.errors import InternalError
+
+    return isinstance(exc, InternalError) and any(sign in str(exc) for sign in DAMAGE_SIGNS)
 
 
 def damaged(settings: IngestSettings, exc: Exception) -> DamagedIndex:
