@@ -58,8 +58,9 @@ class ExtractiveGenerator:
     sentence before it, whether it holds the kind of thing asked for, its place in the passage
     and the article's, the article's age) by the fitted `scorer`; the best sentence's score is
     the draft's `support`, halved when
-    its passage is about something else (`rules.about_else`), and halved when the
-    question asks what did not happen and the sentence negates nothing. The draft also lists the
+    its passage is about something else (`rules.about_else`), and once more for each of the
+    other rules of `rules.grounded_score` (a negation asked and not said, an event counted and
+    not told, the opposite of the question's word said). The draft also lists the
     `candidates` best sentences, each scored (and halved) as if it alone were the answer. With a
     `selector`, a language model's choice among the best sentences re-ranks them first.
     """

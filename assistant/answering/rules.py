@@ -238,15 +238,70 @@ def event_untold(question: str, evidence: str) -> bool:
     return any(asked.search(question) and not told.search(evidence) for asked, told in EVENTS)
 
 
+# A sentence that says the opposite of the question's own word ("the least important" for "the most
+# important", "lower" for "higher", "not found" for "found") answers another question, however
+# much else it shares with this one.
+OPPOSITES = tuple(pair.split("/") for pair in (
+    "larger/smaller", "largest/smallest", "bigger/smaller", "biggest/smallest", "higher/lower",
+    "highest/lowest", "greater/lesser", "most/least", "more/fewer", "maximum/minimum", "increase/decrease",
+    "increased/decreased", "increases/decreases", "longer/shorter", "longest/shortest", "older/younger",
+    "oldest/youngest", "earliest/latest", "stronger/weaker", "strongest/weakest", "similar/different",
+    "same/different", "positive/negative", "major/minor", "internal/external", "inner/outer",
+    "upper/lower", "above/below", "western/eastern", "northern/southern", "westward/eastward",
+    "westerly/easterly", "northward/southward", "legal/illegal", "common/rare", "accept/reject",
+    "accepted/rejected", "agree/disagree", "true/false", "private/public", "success/failure",
+    "successful/unsuccessful", "won/lost", "win/lose", "enhance/reduce", "enhances/reduces",
+    "cheaper/dearer", "rich/poor", "richest/poorest", "wealthiest/poorest", "best/worst", "better/worse",
+    "succeed/fail", "succeed/failed", "succeeded/failed", "rise/fall", "rose/fell", "rising/falling", "gain/loss",
+    "gained/lost", "gains/losses",
+))
+OPPOSITE: dict[str, set[str]] = {}
+for _a, _b in OPPOSITES:
+    OPPOSITE.setdefault(_a, set()).add(_b)
+    OPPOSITE.setdefault(_b, set()).add(_a)
+# "unimportant", "inaccurate", "irregular", "nonprofit": a prefix that turns a word of six letters or
+# more into its opposite.
+NEGATING_PREFIX = re.compile(r"^(?:un|in|ir|il|non-?)(?=[a-z]{6})")
+WORD = re.compile(r"[a-z]+(?:-[a-z]+)?")
+NEGATED_WORD = re.compile(r"\b(?:not|never|no)\s+([a-z]+)", re.I)
+
+
+def _words(text: str) -> set[str]:
+    return set(WORD.findall(text.lower()))
+
+
+def opposite_said(question: str, sentence: str) -> bool:
+    """The sentence holds the opposite of one of the question's words and not the word itself: a
+    listed opposite ("least" for "most"), the word with a negating prefix ("unimportant"), or the
+    word right after a negation ("not found") when the question negates nothing."""
+    asked, said = _words(question), _words(sentence)
+    for word in asked - said:
+        if any(other in said and other not in asked for other in OPPOSITE.get(word, ())):
+            return True
+    for one, other in ((said, asked), (asked, said)):  # "unimportant" said for "important", or the reverse
+        for w in one - other:
+            m = NEGATING_PREFIX.match(w)
+            if m and w[m.end():] in other and w[m.end():] not in one:
+                return True
+    if not NEGATION.search(question) and not NEGATED_WORD.search(question):
+        for m in NEGATED_WORD.finditer(sentence.lower()):
+            if len(m.group(1)) > 3 and m.group(1) in asked and m.group(1) not in STOP:
+                return True
+    return False
+
+
 def grounded_score(score: float, question: str, query: str, sentence: str, evidence: str) -> float:
     """`score` halved when the evidence is about something else (`about_else`), halved again when
-    the question asks what did not happen and the sentence negates nothing, and again when it
-    counts an event the evidence never tells of (`event_untold`)."""
+    the question asks what did not happen and the sentence negates nothing, again when it
+    counts an event the evidence never tells of (`event_untold`), and again when the sentence
+    says the opposite of a word the question asks with (`opposite_said`)."""
     if about_else(query, evidence):
         score *= UNGROUNDED_FACTOR
     if negation_unmatched(question, sentence):
         score *= UNGROUNDED_FACTOR
     if event_untold(question, evidence):
+        score *= UNGROUNDED_FACTOR
+    if opposite_said(question, sentence):
         score *= UNGROUNDED_FACTOR
     return score
 

@@ -169,3 +169,31 @@ def test_a_question_or_a_lead_in_states_nothing_and_is_never_quoted():
     assert not quotable('He asked: "Will it work?"', 0, 25)
     lead_in = "Only four managers have won a World Series with multiple teams:"
     assert not quotable(lead_in, 0, len(lead_in))  # what it introduces follows it
+
+
+@pytest.mark.parametrize("question, sentence", [
+    ("Which islands comprise a larger number of electors?", "The islands comprise a much smaller number of electors."),
+    ("What are the most important mediators of the response?", "Innate cells are the least important mediators."),
+    ("The officer balances similar viewpoints and whom?", "The officer balances different viewpoints and parties."),
+    ("What do tumors express that are also found on normal cells?", "They express antigens not found on normal cells."),
+    ("When the commission reached a decision, what happened?", "The commission reached no decision."),
+    ("Which factor is unimportant for the outcome?", "Rainfall is important for the outcome."),
+    ("What status has the movement obtained in the non-Islamic world?", "It is influential in the Islamic world."),
+    ("Why did British operations succeed in 1755?", "British operations in 1755 all failed."),
+])
+def test_a_sentence_that_says_the_opposite_of_the_question_answers_another(question, sentence):
+    assert rules.opposite_said(question, sentence)
+    assert grounded_score(0.8, question, question, sentence, sentence) == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("question, sentence", [
+    ("Which islands comprise a larger number of electors?", "The larger islands, not the smaller, have more electors."),
+    ("Who won the race?", "She won the race; her rival lost."),
+    ("During which years was no census taken?", "No census was taken between 1377 and 1801."),
+    ("What did the minister not say?", "The minister did not mention the budget."),
+    ("Which is larger, the smaller or the older one?", "The smaller one is larger."),
+    ("Where did the prices rise?", "Prices rose in Paris."),
+    ("Which river flows through the city?", "The river is not navigable."),  # a word of the question not negated
+])
+def test_a_sentence_that_also_says_the_word_asked_or_negates_another_is_not_opposite(question, sentence):
+    assert not rules.opposite_said(question, sentence)
