@@ -38,7 +38,7 @@ from .rules import (
 from .scorer import FEATURES, Candidate, Scorer, feature_row, lexical_order, load_scorer, newest_day
 from .selector import Selector
 from .sources import counted, counts_something_else, disagrees, tracked_measure
-from .spans import anchored, answer_span, kind_asked
+from .spans import anchored, answer_span, kind_asked, names_new, refers_back
 
 
 @dataclass
@@ -48,6 +48,9 @@ class ScoredSentence:
     end: int
     score: float
     typed: bool  # holds the kind of thing the question asks for
+
+
+ENDS = (".", "!", '"', "”", "’", "'")  # how a sentence ends, where a title line does not
 
 
 class ExtractiveGenerator:
@@ -83,7 +86,8 @@ class ExtractiveGenerator:
         if self.selector is not None:
             scored = self.selector.reranked(question, scored, hits)
         wants = answer_type(question)
-        claims = [self._claim(x, hits) for x in self._pick(scored, hits, question, wants)]  # the first is scored[0]
+        claims = [self._named(question, self._claim(x, hits))
+                  for x in self._pick(scored, hits, question, wants)]  # the first is scored[0]
         if explaining(question):
             claims = self._explained(scored, hits, reporter_asked(question))
         if time is not None and time.developed:
@@ -189,6 +193,22 @@ class ExtractiveGenerator:
                 out.append(claim)
                 seen.add(article)
         return out[:2]
+
+    @staticmethod
+    def _named(question: str, claim: Claim) -> Claim:
+        """The claim with the sentence before it, when it refers to what is asked without naming
+        it ("The comedian will return ...") and that sentence names what the question does not."""
+        if not refers_back(question, claim.text):
+            return claim
+        passage = claim.hit.passage
+        before = [(s, e) for s, e in sentence_spans(passage) if e <= claim.start]
+        if not before:
+            return claim
+        said = passage[slice(*before[-1])].rstrip()
+        if not quotable(passage, *before[-1]) or not said.endswith(ENDS) or not names_new(question, said):
+            return claim  # a title line or a lead-in is not the sentence before
+        start = before[-1][0]
+        return replace(claim, text=" ".join(passage[start:claim.end].split()), start=start)
 
     @staticmethod
     def _claim(x: ScoredSentence, hits: list[Hit]) -> Claim:

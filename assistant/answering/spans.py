@@ -212,3 +212,28 @@ def _place(question: str, sentence: str) -> str | None:
         if LOCATIVE.search(sentence[max(0, m.start() - 30):m.start()]):
             return m.group(0)
     return None
+
+
+# "The comedian will return ..." for "Which comedian ...?", "She said ..." for "Who ...?": the
+# sentence names what is asked by the question's own noun or a pronoun, so the name is before it.
+REFERS_BACK = re.compile(r"(?:(?:The|This|That)\s+(?P<noun>[a-z]+)(?!\s+[A-Z]|['’]s)|(?P<pronoun>He|She))\b")
+ASKED_NOUN = re.compile(r"\b(?:which|what)\s+(?P<noun>[a-z]+)\b", re.I)
+WHO_ASKED = re.compile(r"\bwho\b", re.I)
+
+
+def refers_back(question: str, sentence: str) -> bool:
+    """Whether the sentence opens by referring to what the question asks for without naming it:
+    "The comedian" for "Which comedian ...?" (not "The state Senate" for "Which state ...?"), "He" or
+    "She" for "Who ...?"."""
+    m = REFERS_BACK.match(sentence)
+    if not m:
+        return False
+    if m["noun"]:
+        asked = ASKED_NOUN.search(question)
+        return bool(asked) and asked["noun"].lower() == m["noun"]
+    return bool(WHO_ASKED.search(question))
+
+
+def names_new(question: str, sentence: str) -> bool:
+    """Whether the sentence names someone or something the question does not."""
+    return bool(_runs(question, sentence))

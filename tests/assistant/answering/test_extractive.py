@@ -163,3 +163,20 @@ def test_a_question_the_article_asks_is_not_an_answer():
     got = draft("Which state became the 24th to legalize recreational marijuana?", asked, candidates=3)
     assert [c.text for c in got.claims + got.candidates] == [
         "Ohio became the 24th state to legalize recreational marijuana on Tuesday."] * 2
+
+
+def test_a_sentence_that_refers_to_what_is_asked_without_naming_it_is_quoted_with_the_one_that_names_it():
+    comeback = hit(1, "Jon Stewart is going home again.\n\nThe comedian will return to host the show every "
+                      "Monday beginning in February, the network announced.")
+    got = draft("Which comedian announced he will return to host the show every Monday?", [comeback])
+    best = got.claims[0]
+    assert best.text == ("Jon Stewart is going home again. The comedian will return to host the show every "
+                         "Monday beginning in February, the network announced.")
+    assert best.start == 0 and best.end == len(comeback.passage)
+    # The sentence before names no one new, or is a title line: the sentence is quoted alone.
+    plain = hit(2, "The network has news.\n\nThe comedian will return to host the show every Monday.")
+    assert draft("Which comedian will return to host the show every Monday?", [plain]).claims[0].text == \
+        "The comedian will return to host the show every Monday."
+    titled = hit(3, "Jon Stewart returns\n\nThe comedian will return to host the show every Monday.")
+    assert draft("Which comedian will return to host the show every Monday?", [titled]).claims[0].text == \
+        "The comedian will return to host the show every Monday."

@@ -134,3 +134,14 @@ def test_when_asks_for_a_date_as_the_question_s_word_not_inside_a_clause():
     assert kind_asked("Which European royal announced an abdication?") is None
     assert kind_asked("Which US state became the 24th to legalize marijuana?") == "place"
     assert kind_asked("Which of the following is not a candidate?") is None
+
+
+def test_a_sentence_refers_back_to_what_is_asked_by_its_noun_or_a_pronoun():
+    from assistant.answering.spans import refers_back
+
+    assert refers_back("Which comedian announced he will return?", "The comedian will return to host.")
+    assert refers_back("Who won the prize?", "She won a Golden Globe.")
+    assert not refers_back("Which state passed the bill?", "The state Senate will soon vote.")
+    assert not refers_back("Who won?", "They will be the first meetings.")
+    assert not refers_back("Which comedian returns?", "The network said so.")
+    assert not refers_back("When did he return?", "He returned in February.")
