@@ -41,6 +41,8 @@ RUN = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z]"
 LOCATIVE = re.compile(r"\b(?:in|at|near|from|outside|inside|across)\s(?:the\s(?:capital|city|town|region|"
                       r"province|village)(?: of)?,?\s)?$")
 ADJECTIVE = re.compile(r"[A-Z][a-z]+(?:an|ian|ean|ese|ish|ic)|French|Dutch|Swiss|Greek|Thai|Welsh|Irish")
+# "Who did the prime minister meet?": who is the object; the role after it is the subject's.
+WHOM_ASKED = re.compile(r"\bwho(?:m)?\s+(?:did|does|do|will|would|has|have|had|can|could|should|is\s+\w+ing)\b", re.I)
 ANCHOR_WORDS = 3  # a date this near one of the question's words is the date it asks about
 
 
@@ -182,8 +184,11 @@ def _name(question: str, sentence: str) -> str | None:
     part of the answer). Words before another name are that name's ("Minister X told AFP"); a
     name after "in", "at", "near" ... is where, not who ("French troops in Niger"); a people's or
     a party's adjective before a noun names no one ("the first American moon landing"); a name
-    the question gives, after its role, is what is asked about, not the answer."""
+    the question gives, after its role, is what is asked about, not the answer; nor is the name
+    of the role the question's subject holds ("Prime Minister Zeine" for "Who did the prime
+    minister meet?")."""
     terms, asked = _question_terms(question), _question_names(question)
+    whom = bool(WHOM_ASKED.search(question))
 
     def asked_role(word: str) -> bool:
         return (bare_name(word) in asked or _role_word(word) and word.lower().rstrip(".") in question.lower()
@@ -198,7 +203,7 @@ def _name(question: str, sentence: str) -> str | None:
             role += 1
         start = max([0, m.start() - 40, *(e for e in ends if e <= m.start())])
         near = len(terms & term_set(" ".join([sentence[start:m.start()], *words[:role]])))
-        if (not near or LOCATIVE.search(sentence[max(0, m.start() - 30):m.start()])
+        if (not near or whom and role or LOCATIVE.search(sentence[max(0, m.start() - 30):m.start()])
                 or ADJECTIVE.fullmatch(m.group(0)) and re.match(r"\s[a-z]", sentence[m.end():m.end() + 2])
                 or any(bare_name(w) in asked for w in words[role:])):
             continue

@@ -145,3 +145,13 @@ def test_a_sentence_refers_back_to_what_is_asked_by_its_noun_or_a_pronoun():
     assert not refers_back("Who won?", "They will be the first meetings.")
     assert not refers_back("Which comedian returns?", "The network said so.")
     assert not refers_back("When did he return?", "He returned in February.")
+
+
+def test_the_name_of_the_role_a_question_s_subject_holds_is_not_whom_it_asks_for():
+    from assistant.answering.spans import answer_span
+
+    sentence = "Prime Minister Zeine began by discussing the status of French troops."
+    assert answer_span("Who is the prime minister?", sentence) == "Zeine"
+    assert answer_span("Who did the prime minister meet?", sentence) is None
+    meeting = "Prime Minister Zeine will meet Sylvain Itte."
+    assert answer_span("Who will the prime minister meet?", meeting) == "Sylvain Itte"
