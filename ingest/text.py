@@ -127,7 +127,10 @@ def _stemmer():
 
 
 # --- names and figures ------------------------------------------------------------------------
-NAME = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z]")  # a capitalised word: a name, or a sentence's first word
+# The capitals and letters names are written in, beyond ASCII ("José María Figueres", "Émile Zola").
+CAPITAL = "A-Z" + "".join(c for c in map(chr, range(0xC0, 0x250)) if c.isupper())
+LETTER = r"[^\W\d_]"
+NAME = re.compile(rf"\b[{CAPITAL}][\w'’-]*{LETTER}")  # a capitalised word: a name, or a sentence's first word
 # A capitalised word that opens no sentence (its capital and the small letters after it): what a
 # "who" question's answer holds.
 INNER_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+")

@@ -7,7 +7,17 @@ from __future__ import annotations
 import functools
 import re
 
-from ingest.text import INNER_NAME, STOP, YEAR_OR_FIGURE, content_words, mentions, sentence_spans, term_set
+from ingest.text import (
+    CAPITAL,
+    INNER_NAME,
+    LETTER,
+    STOP,
+    YEAR_OR_FIGURE,
+    content_words,
+    mentions,
+    sentence_spans,
+    term_set,
+)
 
 from .sources import thing_counted
 
@@ -170,8 +180,8 @@ NEGATION = re.compile(r"\b(not|never|no longer|without|none|nobody|nothing|neith
 
 # A name of several words ("US House of Representatives", "Laphonza Butler"): capitalised words
 # and the small words that join them inside names.
-NAME_RUN = re.compile(r"\b[A-Z][\w'’-]*[A-Za-z]"
-                      r"(?:\s(?:of|de|du|the|la|le|von|van|al|bin|der)?\s?[A-Z][\w'’-]*[A-Za-z])*")
+NAME_RUN = re.compile(rf"\b[{CAPITAL}][\w'’-]*{LETTER}"
+                      rf"(?:\s(?:of|de|du|the|la|le|von|van|al|bin|der)?\s?[{CAPITAL}][\w'’-]*{LETTER})*")
 ROLES = frozenset({"president", "minister", "prime", "mr", "mrs", "ms", "dr", "general", "gen", "king", "queen",
                    "prince", "princess", "chief", "secretary", "governor", "gov", "mayor", "senator", "sen", "rep",
                    "judge", "ambassador", "captain", "capt", "lt", "col", "sgt", "prof", "st", "sir", "lord", "pope"})

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ingest.text import FIGURE, NAME, STOP, WORD, bare_name, figure_value, term_set, term_sets
+from ingest.text import CAPITAL, FIGURE, LETTER, NAME, STOP, WORD, bare_name, figure_value, term_set, term_sets
 
 from ..retrieval.when import MONTHS, YEAR
 from .rules import ROLES, WHEN_ASKED, tense_fits
@@ -35,8 +35,8 @@ DATE = re.compile(rf"\b(?:(?:{WEEKDAYS}),?\s)?"
                   rf"|\b(?:on|last|this|next)\s(?:{WEEKDAYS})\b|\b(?:{WEEKDAYS})\b")
 # A name: capitalised words, with the small words that join them inside names, and the full stop
 # of an abbreviation ("Rep. Kevin McCarthy", "U.S. House"; a sentence holds no other before a capital).
-RUN = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z]"
-                 r"(?:\.?\s(?:of|de|du|al|bin|van|von|der|la|le|el|the)?\s?[A-Z][\w'’-]*[A-Za-z])*")
+RUN = re.compile(rf"\b[{CAPITAL}][\w'’.-]*{LETTER}"
+                 rf"(?:\.?\s(?:of|de|du|al|bin|van|von|der|la|le|el|the)?\s?[{CAPITAL}][\w'’-]*{LETTER})*")
 # "to" is left out: "close to Defense Minister Sebastien Lecornu", "according to Reuters".
 LOCATIVE = re.compile(r"\b(?:in|at|near|from|outside|inside|across)\s(?:the\s(?:capital|city|town|region|"
                       r"province|village)(?: of)?,?\s)?$")

@@ -155,3 +155,9 @@ def test_the_name_of_the_role_a_question_s_subject_holds_is_not_whom_it_asks_for
     assert answer_span("Who did the prime minister meet?", sentence) is None
     meeting = "Prime Minister Zeine will meet Sylvain Itte."
     assert answer_span("Who will the prime minister meet?", meeting) == "Sylvain Itte"
+
+
+def test_a_name_written_beyond_ascii_is_led_with_whole():
+    sentence = "Alumni include Costa Rican President José María Figueres and the writer Émile Zola."
+    assert answer_span("Who is the Costa Rican President that went to Harvard?", sentence) == "José María Figueres"
+    assert answer_span("Who was the writer?", sentence) == "Émile Zola"
