@@ -273,6 +273,8 @@ for _a, _b in OPPOSITES:
 # more into its opposite.
 NEGATING_PREFIX = re.compile(r"^(?:un|in|ir|il|non-?)(?=[a-z]{6})")
 WORD = re.compile(r"[a-z]+(?:-[a-z]+)?")
+YES_OR_NO = re.compile(r"\s*(?:has|have|had|is|are|was|were|did|does|do|will|would|can|could|should|may|might)\b",
+                       re.I)
 NEGATED_WORD = re.compile(r"\b(?:not|never|no)\s+([a-z]+)", re.I)
 
 
@@ -283,7 +285,10 @@ def _words(text: str) -> set[str]:
 def opposite_said(question: str, sentence: str) -> bool:
     """The sentence holds the opposite of one of the question's words and not the word itself: a
     listed opposite ("least" for "most"), the word with a negating prefix ("unimportant"), or the
-    word right after a negation ("not found") when the question negates nothing."""
+    word right after a negation ("not found") when the question negates nothing. A question
+    whether something is so is answered by its opposite too, and is never doubted for it."""
+    if YES_OR_NO.match(question):
+        return False  # "Has the union accepted the offer?" is answered by "The union rejected it."
     asked, said = _words(question), _words(sentence)
     for word in asked - said:
         if any(other in said and other not in asked for other in OPPOSITE.get(word, ())):

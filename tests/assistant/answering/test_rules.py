@@ -197,3 +197,9 @@ def test_a_sentence_that_says_the_opposite_of_the_question_answers_another(quest
 ])
 def test_a_sentence_that_also_says_the_word_asked_or_negates_another_is_not_opposite(question, sentence):
     assert not rules.opposite_said(question, sentence)
+
+
+def test_a_question_whether_something_is_so_is_answered_by_its_opposite_too():
+    assert not rules.opposite_said("Has the union accepted a pay offer?", "The union rejected a pay offer.")
+    assert not rules.opposite_said("Did the larger party win?", "The smaller party won.")
+    assert rules.opposite_said("Which party accepted the offer?", "The union rejected the offer.")
