@@ -86,7 +86,9 @@ def chroma_server(tmp_path):
 def test_a_running_assistant_answers_from_articles_another_process_ingested(towns, tmp_path, embedder,
                                                                             chroma_server, store):
     index = fresh_copy(towns, tmp_path)
-    settings = load_settings(data_dir=index, chroma_host=None, refresh_seconds=0.5)
+    # No newest-first prior: the late articles are dated among the oldest, and the last check
+    # reads the ranking of dense and lexical search alone.
+    settings = load_settings(data_dir=index, chroma_host=None, refresh_seconds=0.5, recency_weight=0.0)
     env = {"ASSISTANT_DATA_DIR": str(index)}
     if store == "server":  # the server serves the same index files
         port = chroma_server(index)
