@@ -204,10 +204,10 @@ class ExtractiveGenerator:
         before = [(s, e) for s, e in sentence_spans(passage) if e <= claim.start]
         if not before:
             return claim
-        said = passage[slice(*before[-1])].rstrip()
-        if not quotable(passage, *before[-1]) or not said.endswith(ENDS) or not names_new(question, said):
+        start, end = before[-1]
+        said = passage[start:end].rstrip()
+        if not quotable(passage, start, end) or not said.endswith(ENDS) or not names_new(question, said):
             return claim  # a title line or a lead-in is not the sentence before
-        start = before[-1][0]
         return replace(claim, text=" ".join(passage[start:claim.end].split()), start=start)
 
     @staticmethod

@@ -262,13 +262,11 @@ OPPOSITES = tuple(pair.split("/") for pair in (
     "accepted/rejected", "agree/disagree", "true/false", "private/public", "success/failure",
     "successful/unsuccessful", "won/lost", "win/lose", "enhance/reduce", "enhances/reduces",
     "cheaper/dearer", "rich/poor", "richest/poorest", "wealthiest/poorest", "best/worst", "better/worse",
-    "succeed/fail", "succeed/failed", "succeeded/failed", "rise/fall", "rose/fell", "rising/falling", "gain/loss",
-    "gained/lost", "gains/losses",
+    "succeed/fail", "succeed/failed", "succeeded/failed", "rise/fall", "rose/fell", "rising/falling",
+    "gain/loss", "gained/lost", "gains/losses",
 ))
-OPPOSITE: dict[str, set[str]] = {}
-for _a, _b in OPPOSITES:
-    OPPOSITE.setdefault(_a, set()).add(_b)
-    OPPOSITE.setdefault(_b, set()).add(_a)
+OPPOSITE = {word: frozenset(b if word == a else a for a, b in OPPOSITES if word in (a, b))
+            for pair in OPPOSITES for word in pair}
 # "unimportant", "inaccurate", "irregular", "nonprofit": a prefix that turns a word of six letters or
 # more into its opposite.
 NEGATING_PREFIX = re.compile(r"^(?:un|in|ir|il|non-?)(?=[a-z]{6})")
