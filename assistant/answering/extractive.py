@@ -16,6 +16,7 @@ from .actors import others_act, reporter_asked, reports
 from .base import Claim, Draft, close_to_best
 from .rules import (
     ANCHORED_BONUS,
+    ENDS_SENTENCE,
     EXPLAIN_CLAIMS,
     EXPLAIN_MARGIN,
     FOLLOW_MARGIN,
@@ -48,9 +49,6 @@ class ScoredSentence:
     end: int
     score: float
     typed: bool  # holds the kind of thing the question asks for
-
-
-ENDS = (".", "!", '"', "”", "’", "'")  # how a sentence ends, where a title line does not
 
 
 class ExtractiveGenerator:
@@ -86,8 +84,7 @@ class ExtractiveGenerator:
         if self.selector is not None:
             scored = self.selector.reranked(question, scored, hits)
         wants = answer_type(question)
-        claims = [self._named(question, self._claim(x, hits))
-                  for x in self._pick(scored, hits, question, wants)]  # the first is scored[0]
+        claims = [self._claim(x, hits) for x in self._pick(scored, hits, question, wants)]  # the first is scored[0]
         if explaining(question):
             claims = self._explained(scored, hits, reporter_asked(question))
         if time is not None and time.developed:
@@ -96,6 +93,7 @@ class ExtractiveGenerator:
             claims = self._timeline(scored, hits) or claims
         elif time is not None and (time.latest or time.earliest):
             claims = self._newest(scored, hits, wants is not None, oldest=time.earliest) or claims
+        claims = [self._named(question, c) for c in claims]
         grounded = [self._grounded(question, query, self._claim(x, hits))
                     for x in scored[:max(1, self.candidates)]]
         disagreeing = self._disagreeing(question, claims, scored, hits) if wants is NUMBER else []
@@ -206,8 +204,8 @@ class ExtractiveGenerator:
             return claim
         start, end = before[-1]
         said = passage[start:end].rstrip()
-        if not quotable(passage, start, end) or not said.endswith(ENDS) or not names_new(question, said):
-            return claim  # a title line or a lead-in is not the sentence before
+        if not quotable(passage, start, end) or not ENDS_SENTENCE.search(said) or not names_new(question, said):
+            return claim  # a title line (no end punctuation) or a lead-in is not the sentence before
         return replace(claim, text=" ".join(passage[start:claim.end].split()), start=start)
 
     @staticmethod

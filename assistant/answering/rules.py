@@ -18,6 +18,7 @@ from ingest.text import (
     sentence_spans,
     term_set,
 )
+from ingest.text import words as text_words
 
 from .sources import thing_counted
 
@@ -270,14 +271,13 @@ OPPOSITE = {word: frozenset(b if word == a else a for a, b in OPPOSITES if word 
 # "unimportant", "inaccurate", "irregular", "nonprofit": a prefix that turns a word of six letters or
 # more into its opposite.
 NEGATING_PREFIX = re.compile(r"^(?:un|in|ir|il|non-?)(?=[a-z]{6})")
-WORD = re.compile(r"[a-z]+(?:-[a-z]+)?")
 YES_OR_NO = re.compile(r"\s*(?:has|have|had|is|are|was|were|did|does|do|will|would|can|could|should|may|might)\b",
                        re.I)
 NEGATED_WORD = re.compile(r"\b(?:not|never|no)\s+([a-z]+)", re.I)
 
 
 def _words(text: str) -> set[str]:
-    return set(WORD.findall(text.lower()))
+    return {w.lower() for w in text_words(text)}
 
 
 def opposite_said(question: str, sentence: str) -> bool:
@@ -297,8 +297,9 @@ def opposite_said(question: str, sentence: str) -> bool:
             if m and w[m.end():] in other and w[m.end():] not in one:
                 return True
     if not NEGATION.search(question) and not NEGATED_WORD.search(question):
-        for m in NEGATED_WORD.finditer(sentence.lower()):
-            if len(m.group(1)) > 3 and m.group(1) in asked and m.group(1) not in STOP:
+        for m in NEGATED_WORD.finditer(sentence):
+            negated = m.group(1).lower()
+            if len(negated) > 3 and negated in asked and negated not in STOP:
                 return True
     return False
 

@@ -42,7 +42,7 @@ LOCATIVE = re.compile(r"\b(?:in|at|near|from|outside|inside|across)\s(?:the\s(?:
                       r"province|village)(?: of)?,?\s)?$")
 ADJECTIVE = re.compile(r"[A-Z][a-z]+(?:an|ian|ean|ese|ish|ic)|French|Dutch|Swiss|Greek|Thai|Welsh|Irish")
 # "Who did the prime minister meet?": who is the object; the role after it is the subject's.
-WHOM_ASKED = re.compile(r"\bwho(?:m)?\s+(?:did|does|do|will|would|has|have|had|can|could|should|is\s+\w+ing)\b", re.I)
+WHOM_ASKED = re.compile(r"\bwhom?\s+(?:did|does|do|will|would|has|have|had|can|could|should|is\s+\w+ing)\b", re.I)
 ANCHOR_WORDS = 3  # a date this near one of the question's words is the date it asks about
 
 
