@@ -20,6 +20,8 @@ from .answering.rules import about, topic_words
 from .answering.sources import addresses_the_assistant
 from .models import as_chat_model
 from .models import from_settings as model_from_settings
+from .reader.reading import CachedReader, ReaderReranker
+from .reader.runtime import WEIGHTS, shipped_reader
 from .retrieval import CrossEncoderReranker, EmbeddingReranker, Filters, Retriever
 from .retrieval.when import TimeSense, as_date, read_time
 from .settings import Settings, load_settings
@@ -123,10 +125,19 @@ class Assistant:
         return Index(self.settings, self.embedder)
 
     @cached_property
+    def reader(self) -> CachedReader | None:
+        """The trained reader (loaded on first use), unless the settings ask for the rules."""
+        if self.settings.reader != "trained":
+            return None
+        return CachedReader(shipped_reader(self.settings.reader_model or WEIGHTS))
+
+    @cached_property
     def retriever(self) -> Retriever:
         config = self.settings.retrieval
         reranker = None
-        if config.reranker == "cross-encoder":
+        if config.reranker == "reader" and self.reader is not None:
+            reranker = ReaderReranker(self.reader, config.reranker_depth)
+        elif config.reranker == "cross-encoder":
             reranker = CrossEncoderReranker(config.reranker_model or "")
         elif config.reranker == "bi-encoder":
             reranker = EmbeddingReranker(config.reranker_model or "", precision=self.settings.embed_precision)
@@ -169,7 +180,7 @@ class Assistant:
                 return self._answerer
             answering = self.settings.model_copy(update={"answerer": mode}).answering
             model = self.language_model if mode != "extractive" else None
-            self._answerers[mode] = answerer_for(answering, self.embedder, model)
+            self._answerers[mode] = answerer_for(answering, self.embedder, model, self.reader)
         return self._answerers[mode]
 
     def warm_up(self) -> None:

@@ -197,6 +197,23 @@ def cmd_bench(args) -> int:
     return bench_main(args, _settings(args))
 
 
+def cmd_train(args) -> int:
+    from ingest.encoders.base import default_model_path
+
+    from .reader.runtime import WEIGHTS
+    from .reader.train import train_reader
+
+    base = Path(args.base) if args.base else default_model_path()
+    data = args.data or Path("../shared/train")
+    if not (data / "realtimeqa").is_dir() or not (data / "squad2").is_dir():
+        print(f"error: {data} holds no realtimeqa/ and squad2/ folders; pass --data DIR (see the reader's card)",
+              file=sys.stderr)
+        return 2
+    train_reader(data, args.out or WEIGHTS, base, layers=args.layers, epochs=args.epochs, rate=args.rate,
+                 seed=args.seed, limit=args.limit)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
     parser.add_argument("--data-dir", type=Path, help="where the index lives (ASSISTANT_DATA_DIR)")
@@ -268,6 +285,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write the figures as JSON here")
     p.add_argument("--index-dir", type=Path, help="peer: keep our index of the data set here and reuse it")
     p.set_defaults(run=cmd_bench)
+
+    p = command("train", "rebuild a shipped model from public data")
+    p.add_argument("what", choices=["reader"])
+    p.add_argument("--data", type=Path, help="folder with realtimeqa/ (RealTime QA weeks) and squad2/ "
+                   "(SQuAD 2.0 training articles); default ../shared/train")
+    p.add_argument("--out", type=Path, help="where the weights go (default: the package's own)")
+    p.add_argument("--base", help="the sentence-transformers folder it starts from (default: the embedding model)")
+    p.add_argument("--layers", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--rate", type=float, default=6e-5)
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--limit", type=int, help="train on only this many groups per epoch (a quick try)")
+    p.set_defaults(run=cmd_train)
     return parser
 
 

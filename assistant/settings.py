@@ -30,6 +30,7 @@ class RetrievalSettings:
     reranker: str
     reranker_model: str | None
     refresh_seconds: float
+    reranker_depth: int = 20
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class AnsweringSettings:
     written_evidence: int
     select_weight: float
     select_candidates: int
+    reader: str = "trained"
 
 
 @dataclass(frozen=True)
@@ -120,11 +122,21 @@ class Settings(IngestSettings):
         0.60, description="Minimum support for an answer checked by a model (llm local or openai). "
         "Chosen on the squad2-dev curve: see README.",
     )
-    reranker: Literal["none", "cross-encoder", "bi-encoder"] = Field(
-        "none", description="Re-ranking stage applied after fusion: a local CrossEncoder, or a "
-        "larger sentence-transformers bi-encoder whose order is fused with ours. Off by default: "
-        "see README for what all-mpnet-base-v2 did on the dev sets.",
+    reader: Literal["trained", "rules"] = Field(
+        "rules", description="What reads the passages found: the trained reader shipped in the package "
+        "(it scores their sentences, its probability is the support, and it finds the answer's phrase), "
+        "or the fitted feature scorer and hand-set rules it replaced.",
     )
+    reader_model: Path | None = Field(
+        None, description="Folder of a reader retrained with `assistant train reader --out DIR`; default: "
+        "the one shipped inside the package.")
+    reranker: Literal["reader", "none", "cross-encoder", "bi-encoder"] = Field(
+        "none", description="Re-ranking stage applied after fusion: the trained reader (passages by "
+        "their best sentence), a local CrossEncoder, or a larger sentence-transformers bi-encoder whose "
+        "order is fused with ours; none keeps the fused order.",
+    )
+    reranker_depth: int = Field(
+        20, ge=1, description="How many of the fused candidates the re-ranking stage re-orders.")
     reranker_model: str | None = Field(
         None, description="Local model folder for the re-ranking stage."
     )
@@ -189,12 +201,12 @@ class Settings(IngestSettings):
     def retrieval(self) -> RetrievalSettings:
         return RetrievalSettings(self.dense_weight, self.lexical_weight, self.lede_weight, self.recency_weight,
                                  self.article_weight, self.retrieval_candidates, self.per_article, self.rrf_k,
-                                 self.reranker, self.reranker_model, self.refresh_seconds)
+                                 self.reranker, self.reranker_model, self.refresh_seconds, self.reranker_depth)
 
     @property
     def answering(self) -> AnsweringSettings:
         return AnsweringSettings(self.answerer_mode, self.threshold, self.llm_weight, self.llm_candidates,
-                                 self.written_evidence, self.select_weight, self.select_candidates)
+                                 self.written_evidence, self.select_weight, self.select_candidates, self.reader)
 
     @property
     def language_model(self) -> LanguageModelSettings:

@@ -6,14 +6,33 @@ and an answer whose support is below the threshold is an abstention."""
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
-from .base import Answerer, Asked, Draft, Generator, Part
+from .base import Answerer, Asked, Claim, Draft, Generator, Part
 from .compose import WrittenText, compose, compose_disagreement, compose_overview, compose_timeline
-from .rules import MODEL_DOUBT, coverage_terms, overview
+from .rules import MODEL_DOUBT, coverage_terms, explaining, overview
 from .spans import leading
 from .verify import verified
 from .written import WrittenAnswerer, arrange
+
+# A question asking for a thing (a name, a figure, a day, a place, a span of time), not why or how.
+THING_ASKED = re.compile(r"^\W*(?:and\s+|so\s+)?(?:who|whom|whose|what|which|when|where|how\s+(?:many|much|long|old|"
+                         r"far|big|large|often|tall|high|deep|soon|fast))\b", re.I)
+PHRASE_WORDS = 8  # a longer phrase is no answer of its own: the quote says it
+
+
+def lead_of(question: str, claims: list[Claim]) -> tuple[str, Claim] | None:
+    """The phrase the answer leads with and the claim it is part of: the reader's phrase in the
+    best claim, when the question asks for a thing and the phrase is short; else the first phrase
+    the span rules find (`spans.leading`); None when neither has one."""
+    best = claims[0]
+    phrase = (best.phrase or "").strip(" ,.;:\"'“”")
+    if phrase and THING_ASKED.search(question) and not explaining(question) and \
+            len(phrase.split()) <= PHRASE_WORDS and phrase != best.text.strip():
+        return phrase, best
+    lead = leading(question, [c.text for c in claims])
+    return (lead[1], claims[lead[0]]) if lead else None
 
 
 def drafted(generator: Generator, asked: Asked) -> Draft:
@@ -56,9 +75,8 @@ class QuotingAnswerer:
         elif overview(asked.question) and len({c.hit.article_id for c in claims}) > 1:
             parts = compose_overview(claims)
         else:
-            lead = leading(asked.question, [c.text for c in claims])  # the phrase that answers, if any
             parts = compose(claims, asked.hits, dated=asked.time.latest or asked.time.earliest,
-                            lead=(lead[1], claims[lead[0]]) if lead else None)
+                            lead=lead_of(asked.question, claims))
         for text, citations in parts:
             yield Part(text, citations, draft.support)
 

@@ -21,6 +21,7 @@ class Claim:
     start: int  # offsets of the supporting span inside hit.passage
     end: int
     score: float
+    phrase: str | None = None  # the words of `text` the reader found answering the question
 
 
 @dataclass(frozen=True)

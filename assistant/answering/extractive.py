@@ -24,6 +24,7 @@ from .rules import (
     NUMBER,
     OTHER_REPORT_MARGIN,
     READ_PASSAGES,
+    READER_SHORTLIST,
     REDUNDANT,
     SHORTLIST,
     TIMELINE_REPORTS,
@@ -49,6 +50,7 @@ class ScoredSentence:
     end: int
     score: float
     typed: bool  # holds the kind of thing the question asks for
+    phrase: tuple[int, int] | None = None  # where the reader found the answer's phrase, in the sentence
 
 
 class ExtractiveGenerator:
@@ -67,8 +69,9 @@ class ExtractiveGenerator:
     """
 
     def __init__(self, embedder: Encoder, passages: int = READ_PASSAGES, max_claims: int = 2, candidates: int = 0,
-                 scorer: Scorer | None = None, selector: Selector | None = None):
+                 scorer: Scorer | None = None, selector: Selector | None = None, reader=None):
         self.embedder = embedder
+        self.reader = reader  # the trained reader (`reader.reading.CachedReader`); None: the fitted scorer
         self.selector = selector
         self.scorer = scorer or load_scorer()
         self.candidates = candidates
@@ -104,9 +107,25 @@ class ExtractiveGenerator:
 
     def ranked(self, question: str, query: str, hits: list[Hit], query_vector: np.ndarray) -> list[ScoredSentence]:
         """The shortlisted sentences of the passages, scored, best first."""
+        if self.reader is not None:
+            return self.read(question, query, hits)
         candidates, rows = self.features(question, query, hits, query_vector)
         return sorted((ScoredSentence(c.hit, c.start, c.end, float(s), bool(c.typed))
                        for c, s in zip(candidates, self.scorer.score(rows))), key=lambda x: -x.score)
+
+    def read(self, question: str, query: str, hits: list[Hit]) -> list[ScoredSentence]:
+        """The passages' sentences (the `READER_SHORTLIST` lexically likeliest), each scored by the
+        reader's probability that it holds the answer, best first."""
+        candidates = self._candidates(question, hits)
+        if not candidates:
+            return []
+        q_terms = term_set(query)
+        order = lexical_order([coverage(q_terms, c.terms) for c in candidates], [c.typed for c in candidates],
+                              [c.hit for c in candidates], READER_SHORTLIST)
+        candidates = [candidates[i] for i in order]
+        readings = self.reader.read(query, [hits[c.hit].passage[c.start:c.end] for c in candidates])
+        return sorted((ScoredSentence(c.hit, c.start, c.end, r.holds, bool(c.typed), r.phrase)
+                       for c, r in zip(candidates, readings)), key=lambda x: -x.score)
 
     def _newest(self, scored: list[ScoredSentence], hits: list[Hit], typed: bool, oldest: bool = False) -> list[Claim]:
         """For a question about the latest state: of the sentences nearly as likely as the best
@@ -211,7 +230,9 @@ class ExtractiveGenerator:
     @staticmethod
     def _claim(x: ScoredSentence, hits: list[Hit]) -> Claim:
         hit = hits[x.hit]
-        return Claim(hit.passage[x.start:x.end], hit, x.start, x.end, x.score)
+        text = hit.passage[x.start:x.end]
+        phrase = text[x.phrase[0]:x.phrase[1]] if x.phrase else None
+        return Claim(text, hit, x.start, x.end, x.score, phrase)
 
     @staticmethod
     def _grounded(question: str, query: str, claim: Claim) -> Claim:

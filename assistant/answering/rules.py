@@ -29,6 +29,7 @@ DENSE_WEIGHT = 0.6  # share of embedding similarity in the hand-set score; the r
 TYPED_BONUS = 0.1  # added to coverage when a sentence holds the kind of thing asked (number, date, name)
 SHORTLIST = 8  # sentences embedded per question: the lexically likeliest
 READ_PASSAGES = 8  # passages whose sentences the reader weighs, the best found first
+READER_SHORTLIST = 32  # sentences of those passages the trained reader reads: the lexically likeliest
 MIN_SENTENCE_CHARS = 12  # shorter "sentences" (datelines, bylines) are never quoted
 HEADING_WORDS = 8  # a line of at most this many words with no end punctuation is a heading, never quoted
 ENDS_SENTENCE = re.compile(r"""[.!?:;…]["'”’)\]]*$""")

@@ -101,7 +101,7 @@ def record_ids(dataset: Dataset, corpus_file: Path) -> dict[str, str]:
 
 
 def run(dataset: Dataset, settings: Settings, k: int = 10, progress: bool = True,
-        corpus: Path | None = None, index_dir: Path | None = None,
+        corpus: Path | list[Path] | None = None, index_dir: Path | None = None,
         as_of: str | None = None) -> tuple[list[Outcome], float]:
     """Every question through search() and answer(); returns outcomes and index-build seconds.
 
@@ -119,7 +119,7 @@ def run(dataset: Dataset, settings: Settings, k: int = 10, progress: bool = True
                 gold_ids = record_ids(dataset, corpus_file)
                 ingest([corpus_file], settings)
             else:
-                ingest([corpus], settings)
+                ingest(corpus if isinstance(corpus, list) else [corpus], settings)
             build = time.perf_counter() - started
         probe = Assistant(settings.model_copy(update={"abstain_threshold": -1e9, "checked_threshold": -1e9}))
         probe.warm_up()
@@ -231,7 +231,7 @@ def failures(outcomes: list[Outcome], threshold: float) -> list[dict]:
 
 
 def evaluate(path: Path, settings: Settings, fmt: str | None = None, k: int = 10,
-             corpus: Path | None = None, progress: bool = True, index_dir: Path | None = None,
+             corpus: Path | list[Path] | None = None, progress: bool = True, index_dir: Path | None = None,
              as_of: str | None = None, sample: int | None = None) -> Report:
     dataset = load_dataset(path, fmt)
     if corpus is None and not dataset.records:
