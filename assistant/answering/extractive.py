@@ -123,7 +123,7 @@ class ExtractiveGenerator:
         order = lexical_order([coverage(q_terms, c.terms) for c in candidates], [c.typed for c in candidates],
                               [c.hit for c in candidates], READER_SHORTLIST)
         candidates = [candidates[i] for i in order]
-        readings = self.reader.read(query, [hits[c.hit].passage[c.start:c.end] for c in candidates])
+        readings = self.reader.read(question, [hits[c.hit].passage[c.start:c.end] for c in candidates])
         return sorted((ScoredSentence(c.hit, c.start, c.end, r.holds, bool(c.typed), r.phrase)
                        for c, r in zip(candidates, readings)), key=lambda x: -x.score)
 

@@ -198,9 +198,51 @@ def train_reader(data: Path, out: Path, base: Path, layers: int = 3, epochs: int
                           "squad": held_out_figures(shipped.holds, sets.held_squad)},
     }
     (out / "card.json").write_text(json.dumps(card, indent=2) + "\n")
+    (out / "README.md").write_text(card_text(card))
     echo(f"held out, int8: {json.dumps(card['held_out_int8'])}")
     echo(f"wrote {out} in {card['minutes']} minutes")
     return card
+
+
+def card_text(card: dict) -> str:
+    """The model card in words, from the card's figures."""
+    last = card["history"][-1] if card["history"] else {}
+    shipped = card["held_out_int8"]
+    lines = [
+        "# The reader: model card", "",
+        "A cross-encoder that reads a question and one sentence together and gives the probability that",
+        "the sentence holds the answer, and where in it the answer's phrase lies (a span head). The",
+        "assistant re-ranks the passages found by it, scores their sentences with it, and takes its",
+        "probability as the support that decides abstention.", "",
+        f"- Base: {card['base']}; a mean-pooled head (holds the answer) and a token head (the phrase).",
+        f"- Data: {card['data']['news']} (RealTime QA, Kasai et al.: question, choices, the quiz's evidence",
+        "  and the news search results); " + card["data"]["squad"] + " (Rajpurkar et al., CC BY-SA 4.0).",
+        f"- Held out, never trained on: {card['data']['held_out']}.",
+        "- Examples: per question, the sentence holding the correct choice (folded for quotes, case and",
+        "  accents) or the quiz's evidence sentence, against sentences holding a wrong choice and sentences",
+        "  of the same articles sharing the question's words; SQuAD's unanswerables give groups with no",
+        "  positive, their tempting sentence first.",
+        "- Losses: softmax over each answerable group, logistic on every pair, span start/end.",
+        f"- Training: {card['training_groups']} groups, {card['epochs']} epochs, {card['steps']} steps, "
+        f"learning rate {card['rate']}, seed {card['seed']}, {card['minutes']} minutes on 2 CPU cores.",
+        f"- Rebuild: `{card['command']} --data DIR` (DIR holds realtimeqa/ and squad2/ as above).",
+        "- Runtime: ONNX Runtime, weights quantized to int8 (`model.onnx`), the MiniLM tokenizer beside it.", "",
+        "## Held-out figures", "",
+        "Top 1: the best-scored sentence of a question's group is the one holding the answer. Answered",
+        "right: that, with probability >= 0.5. Abstained: every sentence of an unanswerable question below 0.5.", "",
+        "| slice | questions | top 1 | answered right | unanswerable abstained |",
+        "|---|---|---|---|---|",
+    ]
+    for name in ("news", "squad"):
+        f = shipped[name]
+        extra = f"{f['abstained']} of {f['unanswerable']} questions" if "unanswerable" in f else "-"
+        lines.append(f"| {name} (int8) | {f['answerable']} | {f['top1']} | {f['answered_right']} | {extra} |")
+        if name in last:
+            g = last[name]
+            extra = f"{g['abstained']} of {g['unanswerable']} questions" if "unanswerable" in g else "-"
+            lines.append(f"| {name} (fp32, last epoch) | {g['answerable']} | {g['top1']} | {g['answered_right']} | "
+                         f"{extra} |")
+    return "\n".join(lines) + "\n"
 
 
 def _torch_scorer(net, tokenizer):
