@@ -21,17 +21,31 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable, Iterator, Protocol
 
 import numpy as np
 
+from ..settings import IngestSettings
 from ..text import tokenize
 from .bm25 import EMPTY, Row, Scorer, Segment
 from .filters import Filters
 from .schema import StoredChunk, embedding_text, generation_folder, lexical_folder, saved_generations
 
-if TYPE_CHECKING:
-    from .chroma import Index
+
+class Index(Protocol):
+    """What the lexical side reads of the store it mirrors (`chroma.Index` is the one adapter);
+    named here so that the two modules do not import each other."""
+
+    settings: IngestSettings
+    collection_id: str
+
+    def scan(self, batch: int, include_text: bool = True) -> Iterator[list[StoredChunk]]: ...
+
+    def chunks(self, ids: list[str]) -> dict[str, StoredChunk]: ...
+
+    def count(self) -> int: ...
+
+    def generation(self) -> int: ...
 
 log = logging.getLogger(__name__)
 
