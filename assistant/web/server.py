@@ -49,7 +49,7 @@ class guarded:
     async def __call__(self, scope, receive, send):
         from starlette.requests import Request
 
-        from .openai_api import ApiError, check_key
+        from .admission import ApiError, check_key
 
         if self.keys is not None:
             try:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.types import Citation
-from assistant.web.openai_api import ApiError, annotations, conversation, source_url
+from assistant.web.admission import ApiError
+from assistant.web.openai_api import annotations, conversation, source_url
 
 
 def citation(n: int, quote: str, source: str = "/srv/news/a.txt") -> Citation:
@@ -67,7 +68,7 @@ def test_messages_that_hold_no_question_are_a_400_naming_the_field(messages, say
 def test_a_streamed_answer_once_begun_keeps_its_slot_until_its_last_event():
     import anyio
 
-    from assistant.web.openai_api import Gate
+    from assistant.web.admission import Gate
 
     gate, done = Gate(running=1, waiting=4), []
 
@@ -94,7 +95,7 @@ def test_a_streamed_answer_once_begun_keeps_its_slot_until_its_last_event():
 def test_beyond_running_and_waiting_is_a_429_and_a_request_leaves_once_however_often_told():
     import anyio
 
-    from assistant.web.openai_api import Gate
+    from assistant.web.admission import Gate
 
     gate = Gate(running=1, waiting=1)
     first, second = gate.enter(), gate.enter()
