@@ -125,18 +125,21 @@ class Assistant:
         return Index(self.settings, self.embedder)
 
     @cached_property
-    def reader(self) -> CachedReader | None:
-        """The trained reader (loaded on first use), unless the settings ask for the rules."""
-        if self.settings.reader != "trained":
-            return None
+    def trained_reader(self) -> CachedReader:
+        """The trained reader, shared by the answer path and the re-ranking stage (loaded on first use)."""
         return CachedReader(shipped_reader(self.settings.reader_model or WEIGHTS))
+
+    @property
+    def reader(self) -> CachedReader | None:
+        """What scores the sentences read: the trained reader, or None for the rules."""
+        return self.trained_reader if self.settings.reader == "trained" else None
 
     @cached_property
     def retriever(self) -> Retriever:
         config = self.settings.retrieval
         reranker = None
-        if config.reranker == "reader" and self.reader is not None:
-            reranker = ReaderReranker(self.reader, config.reranker_depth)
+        if config.reranker == "reader":
+            reranker = ReaderReranker(self.trained_reader, config.reranker_depth)
         elif config.reranker == "cross-encoder":
             reranker = CrossEncoderReranker(config.reranker_model or "")
         elif config.reranker == "bi-encoder":

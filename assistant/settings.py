@@ -30,7 +30,7 @@ class RetrievalSettings:
     reranker: str
     reranker_model: str | None
     refresh_seconds: float
-    reranker_depth: int = 20
+    reranker_depth: int
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,6 @@ class AnsweringSettings:
     written_evidence: int
     select_weight: float
     select_candidates: int
-    reader: str = "trained"
 
 
 @dataclass(frozen=True)
@@ -207,7 +206,7 @@ class Settings(IngestSettings):
     @property
     def answering(self) -> AnsweringSettings:
         return AnsweringSettings(self.answerer_mode, self.threshold, self.llm_weight, self.llm_candidates,
-                                 self.written_evidence, self.select_weight, self.select_candidates, self.reader)
+                                 self.written_evidence, self.select_weight, self.select_candidates)
 
     @property
     def language_model(self) -> LanguageModelSettings:

@@ -36,6 +36,7 @@ from .rules import (
     has_type,
     overview,
     quotable,
+    quotable_spans,
 )
 from .scorer import FEATURES, Candidate, Scorer, feature_row, lexical_order, load_scorer, newest_day
 from .selector import Selector
@@ -116,13 +117,7 @@ class ExtractiveGenerator:
     def read(self, question: str, query: str, hits: list[Hit]) -> list[ScoredSentence]:
         """The passages' sentences (the `READER_SHORTLIST` lexically likeliest), each scored by the
         reader's probability that it holds the answer, best first."""
-        candidates = self._candidates(question, hits)
-        if not candidates:
-            return []
-        q_terms = term_set(query)
-        order = lexical_order([coverage(q_terms, c.terms) for c in candidates], [c.typed for c in candidates],
-                              [c.hit for c in candidates], READER_SHORTLIST)
-        candidates = [candidates[i] for i in order]
+        candidates = self._shortlisted(question, query, hits, READER_SHORTLIST)
         readings = self.reader.read(question, [hits[c.hit].passage[c.start:c.end] for c in candidates])
         return sorted((ScoredSentence(c.hit, c.start, c.end, r.holds, bool(c.typed), r.phrase)
                        for c, r in zip(candidates, readings)), key=lambda x: -x.score)
@@ -269,13 +264,10 @@ class ExtractiveGenerator:
                  shortlist: int | None = SHORTLIST) -> tuple[list[Candidate], np.ndarray]:
         """The passages' sentences worth embedding (the `shortlist` lexically likeliest; all for
         None) and their feature rows (`scorer.FEATURES`)."""
-        candidates = self._candidates(question, hits)
+        candidates = self._shortlisted(question, query, hits, shortlist)
         if not candidates:
             return [], np.zeros((0, len(FEATURES)))
         q_terms = term_set(query)
-        order = lexical_order([coverage(q_terms, c.terms) for c in candidates], [c.typed for c in candidates],
-                              [c.hit for c in candidates], shortlist)
-        candidates = [candidates[i] for i in order]
         texts = [hits[c.hit].passage[c.start:c.end] for c in candidates]
         dense = self.embedder.embed(texts) @ query_vector
         titles, newest = term_sets([h.title for h in hits]), newest_day(hits)
@@ -283,14 +275,23 @@ class ExtractiveGenerator:
                 for c, d, t in zip(candidates, dense, texts)]
         return candidates, np.array(rows, dtype=np.float64)
 
+    def _shortlisted(self, question: str, query: str, hits: list[Hit], n: int | None) -> list[Candidate]:
+        """The passages' quotable sentences, the `n` lexically likeliest (all for None), best first."""
+        candidates = self._candidates(question, hits)
+        if not candidates:
+            return []
+        q_terms = term_set(query)
+        order = lexical_order([coverage(q_terms, c.terms) for c in candidates], [c.typed for c in candidates],
+                              [c.hit for c in candidates], n)
+        return [candidates[i] for i in order]
+
     @staticmethod
     def _candidates(question: str, hits: list[Hit]) -> list[Candidate]:
         wants = answer_type(question)
         who = reporter_asked(question)  # "What did Le Monde report?": what Le Monde is said to report is asked
         out = []
         for h, hit in enumerate(hits):
-            spans = [(s, e) for s, e in sentence_spans(hit.passage)
-                     if quotable(hit.passage, s, e)]
+            spans = quotable_spans(hit.passage)
             texts = [hit.passage[s:e] for s, e in spans]
             previous: set[str] = set()
             for (s, e), text, terms in zip(spans, texts, term_sets(texts)):

@@ -55,6 +55,11 @@ def quotable(text: str, start: int, end: int) -> bool:
         not ASKS_OR_LEADS_IN.search(text[start:end].rstrip())
 
 
+def quotable_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text` that may be quoted (`quotable`)."""
+    return [(s, e) for s, e in sentence_spans(text) if quotable(text, s, e)]
+
+
 def coverage(question_terms: set[str], terms: set[str]) -> float:
     """Share of the question's terms a sentence contains."""
     return len(question_terms & terms) / len(question_terms) if question_terms else 0.0

@@ -27,14 +27,18 @@ def fact_of(question_id: str) -> str:
     return question_id.rsplit("/", 1)[0]
 
 
+def right(row: dict, threshold: float) -> bool:
+    """An eval report's row is right when answered right (support reaching `threshold`), or, for
+    a question the articles do not answer, abstained on."""
+    answered = row["support"] >= threshold
+    return row["right"] and answered if row["answerable"] else not answered
+
+
 def by_fact(outcomes: list[dict], threshold: float) -> dict:
-    """Facts right in every wording, wordings right, and unanswerables abstained, from an eval
-    report's rows: a question is answered when its support reaches `threshold`."""
+    """Facts right in every wording, wordings right, and unanswerables abstained, from an eval report's rows."""
     facts: dict[str, list[dict]] = defaultdict(list)
     for row in outcomes:
-        answered = row["support"] >= threshold
-        facts[fact_of(row["id"])].append(dict(row, right=row["right"] and answered if row["answerable"]
-                                              else not answered))
+        facts[fact_of(row["id"])].append(dict(row, right=right(row, threshold)))
     answerable = {f: rows for f, rows in facts.items() if rows[0]["answerable"]}
     unanswerable = [row for f, rows in facts.items() if not rows[0]["answerable"] for row in rows]
     every = sorted(f for f, rows in answerable.items() if all(r["right"] for r in rows))
@@ -61,10 +65,10 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in figures.items():
         print(f"  {key:<30} {value}")
     for row in report.outcomes:
-        answered = row["support"] >= report.threshold
-        if (row["right"] and answered) if row["answerable"] else not answered:
+        if right(row, report.threshold):
             continue
-        shown = row["answer"][:110] if answered else f"(abstained at {row['support']:.2f}) {row['answer'][:80]}"
+        shown = row["answer"][:110] if row["support"] >= report.threshold else \
+            f"(abstained at {row['support']:.2f}) {row['answer'][:80]}"
         print(f"  wrong  {row['id']:<26} {shown!r}", file=sys.stderr)
     return 0
 

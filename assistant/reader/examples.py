@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ingest.text import sentence_spans, term_set, term_sets
 
-from ..answering.rules import coverage, quotable
+from ..answering.rules import coverage, quotable_spans
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are lists or run-on text, not quoted
 GROUP = 8  # pairs per question: one positive (when answerable) and the hardest negatives
@@ -82,8 +82,7 @@ def plain(evidence: str) -> str:
 
 
 def article_sentences(text: str) -> list[str]:
-    return [" ".join(text[s:e].split()) for s, e in sentence_spans(text)
-            if quotable(text, s, e) and e - s <= MAX_SENTENCE_CHARS]
+    return [" ".join(text[s:e].split()) for s, e in quotable_spans(text) if e - s <= MAX_SENTENCE_CHARS]
 
 
 def news_group(qa: dict, results: list[dict], rng: random.Random) -> Group | None:
@@ -101,9 +100,9 @@ def news_group(qa: dict, results: list[dict], rng: random.Random) -> Group | Non
     sentences = list(dict.fromkeys(sentences))
     folded = {s: fold(s) for s in sentences}
     positives = [Pair(question, s, 1.0, find(correct, s, folded[s])) for s in sentences if find(correct, s, folded[s])]
-    evidence = [s for s in (plain(qa.get("evidence", "")),) if MAX_SENTENCE_CHARS >= len(s) >= 12]
-    if evidence:
-        positives.append(Pair(question, evidence[0], 1.0, find(correct, evidence[0])))
+    evidence = plain(qa.get("evidence", ""))
+    if 12 <= len(evidence) <= MAX_SENTENCE_CHARS:
+        positives.append(Pair(question, evidence, 1.0, find(correct, evidence)))
     if not positives:
         return None
     others = [s for s in sentences if not find(correct, s, folded[s])]

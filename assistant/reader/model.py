@@ -9,8 +9,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-MAX_TOKENS = 128  # question and sentence together
-QUESTION_TOKENS = 48  # the question's share at most
+from .runtime import MAX_TOKENS, QUESTION_TOKENS
 
 
 class ReaderNet(nn.Module):

@@ -7,9 +7,9 @@ import threading
 from collections import OrderedDict
 from dataclasses import replace
 
-from ingest.text import sentence_spans, term_set, term_sets
+from ingest.text import term_set, term_sets
 
-from ..answering.rules import coverage, quotable
+from ..answering.rules import coverage, quotable_spans
 from ..types import Hit
 from .runtime import Reader, Reading
 
@@ -38,10 +38,6 @@ class CachedReader:
                 while len(self._kept) > self.kept:
                     self._kept.popitem(last=False)
         return [known[s] for s in sentences]
-
-
-def quotable_spans(passage: str) -> list[tuple[int, int]]:
-    return [(s, e) for s, e in sentence_spans(passage) if quotable(passage, s, e)]
 
 
 def likeliest(question: str, passage: str, n: int = PER_PASSAGE) -> list[tuple[int, int]]:

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 WEIGHTS = Path(__file__).with_name("weights")
-MAX_TOKENS = 128  # as in training (`model.MAX_TOKENS`)
-QUESTION_TOKENS = 48
+MAX_TOKENS = 128  # question and sentence together, in training and here
+QUESTION_TOKENS = 48  # the question's share at most
 LONGEST_PHRASE = 24  # tokens an answer's phrase may span
 BATCH = 64
 
@@ -23,8 +23,6 @@ BATCH = 64
 class Reading:
     holds: float  # the probability that the sentence holds the answer
     phrase: tuple[int, int] | None  # the answer's characters in the sentence
-    logit: float = 0.0  # the holding head's logit (holds = its sigmoid)
-    phrase_score: float = 0.0  # the span head's start and end logits of the phrase, summed
 
 
 class Reader:
@@ -93,25 +91,21 @@ class Reader:
             ids[i, :n], mask[i, :n], types[i, :n] = e.ids, e.attention_mask, e.type_ids
         holds, start, end = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
         probability = 1 / (1 + np.exp(-holds))
-        out = []
-        for p, logit, s, t, e in zip(probability, holds, start, end, encodings):
-            phrase, score = _phrase(s, t, e)
-            out.append(Reading(float(p), phrase, float(logit), score))
-        return out
+        return [Reading(float(p), _phrase(s, t, e)) for p, s, t, e in zip(probability, start, end, encodings)]
 
 
-def _phrase(start: np.ndarray, end: np.ndarray, encoding) -> tuple[tuple[int, int] | None, float]:
-    """The likeliest (first, last) sentence tokens, as characters of the sentence, and their score."""
+def _phrase(start: np.ndarray, end: np.ndarray, encoding) -> tuple[int, int] | None:
+    """The likeliest (first, last) sentence tokens, as characters of the sentence."""
     tokens = [t for t, s in enumerate(encoding.sequence_ids) if s == 1]
     if not tokens:
-        return None, 0.0
+        return None
     first = np.array(tokens)
     s, e = start[first], end[first]
     pairs = s[:, None] + e[None, :]
     allowed = np.triu(np.ones_like(pairs, dtype=bool)) & ~np.triu(np.ones_like(pairs, dtype=bool), LONGEST_PHRASE)
     pairs = np.where(allowed, pairs, -np.inf)
     a, b = np.unravel_index(int(np.argmax(pairs)), pairs.shape)
-    return (encoding.offsets[tokens[a]][0], encoding.offsets[tokens[b]][1]), float(pairs[a, b])
+    return encoding.offsets[tokens[a]][0], encoding.offsets[tokens[b]][1]
 
 
 @lru_cache(maxsize=2)

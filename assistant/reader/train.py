@@ -138,7 +138,6 @@ def train_reader(data: Path, out: Path, base: Path, layers: int = 3, epochs: int
 
     began = time.monotonic()
     torch.manual_seed(seed)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     rng = random.Random(seed)
     echo(f"building examples from {data} ...")
     sets = training_data(data, seed)
@@ -168,9 +167,9 @@ def train_reader(data: Path, out: Path, base: Path, layers: int = 3, epochs: int
             running.append(float(loss))
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{np.mean(running[-50:]):.3f}")
+        score = _torch_scorer(net, tokenizer)
         figures = {"epoch": epoch, "loss": round(float(np.mean(running)), 4),
-                   "news": held_out_figures(_torch_scorer(net, tokenizer), sets.held_news),
-                   "squad": held_out_figures(_torch_scorer(net, tokenizer), sets.held_squad)}
+                   "news": held_out_figures(score, sets.held_news), "squad": held_out_figures(score, sets.held_squad)}
         history.append(figures)
         bar.write(f"epoch {epoch}: {json.dumps(figures)}")
     bar.close()
