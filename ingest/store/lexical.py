@@ -32,7 +32,7 @@ from .filters import Filters
 from .schema import StoredChunk, embedding_text, generation_folder, lexical_folder, saved_generations
 
 
-class Index(Protocol):
+class ChunkStore(Protocol):
     """What the lexical side reads of the store it mirrors (`chroma.Index` is the one adapter);
     named here so that the two modules do not import each other."""
 
@@ -72,7 +72,7 @@ class LexicalSnapshot:
     base_name: str | None = None  # the folder the base is saved in, once it is
 
     @classmethod
-    def build(cls, index: Index, generation: int) -> "LexicalSnapshot":
+    def build(cls, index: ChunkStore, generation: int) -> "LexicalSnapshot":
         """Every chunk the index holds now, read and counted."""
         rows = [row for batch in index.scan(READ_BATCH) for row in rows_of(batch)]
         base = Segment.of(rows)
@@ -146,7 +146,7 @@ class LexicalSnapshot:
             return LexicalSnapshot(generation, base, np.zeros(len(base), bool))
         return LexicalSnapshot(generation, self.base, mask, segment, self.base_name)
 
-    def caught_up(self, index: Index, generation: int) -> "LexicalSnapshot":
+    def caught_up(self, index: ChunkStore, generation: int) -> "LexicalSnapshot":
         """This snapshot brought to what the index holds now, by comparing each chunk's id and
         version with the store's (its metadata only) and reading only the chunks that differ."""
         held = self.versions()
@@ -220,7 +220,7 @@ class LexicalIndex:
 
     KEEP = 2  # generations kept on disk: the newest, and the one readers may still be loading
 
-    def __init__(self, index: Index):
+    def __init__(self, index: ChunkStore):
         self.index = index
         self.snapshot: LexicalSnapshot | None = None
         self._lock = threading.Lock()  # one update at a time
