@@ -6,13 +6,13 @@ DATA   ?= data
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install llm run test test-fast lint browser bench eval clean
+.PHONY: install llm run test test-fast lint docs browser bench eval clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test,bench]'
+	$(PY) -m pip install -q -e '.[test,bench,docs]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -49,13 +49,17 @@ browser:
 test: install llm browser
 	$(PY) -m pytest -q
 
+# The docs site into docs/site; strict: a broken link, a missing page or an undocumented setting fails.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -f docs/mkdocs.yml
+
 lint: install
 	$(BIN)/ruff check assistant ingest tests bench
 
 test-fast: install
 	$(PY) -m pytest -q -m "not integration"
 
-# Benchmarks on the development sets beside the project (../shared/eval); figures go to bench/out/.
+# Benchmarks on the development sets (EVAL=DIR, see the docs' Benchmarks page); figures go to bench/out/.
 EVAL ?= ../shared/eval
 bench/data/realtimeqa.jsonl:
 	$(PY) bench/realtimeqa_to_jsonl.py $(EVAL)/realtimeqa-dev $@
@@ -71,4 +75,4 @@ eval: install
 	$(BIN)/assistant eval $(EVAL)/realtimeqa-dev --curve
 
 clean:
-	rm -rf $(VENV) $(DATA) .pytest_cache
+	rm -rf $(VENV) $(DATA) .pytest_cache docs/site

@@ -1,4 +1,4 @@
-"""The `assistant` command: ingest, ask, chat, serve, eval, bench. Each wraps the Python API."""
+"""The `assistant` command: ingest, ask, chat, serve, eval, bench, train, settings. Each wraps the Python API."""
 
 from __future__ import annotations
 
@@ -214,6 +214,25 @@ def cmd_train(args) -> int:
     return 0
 
 
+SECRET_SETTINGS = ("auth", "api_key", "llm_api_key")
+
+
+def cmd_settings(args) -> int:
+    from .settings_reference import current, markdown
+
+    if args.markdown:
+        print(markdown(), end="")
+        return 0
+    for line, value in current(_settings(args)):
+        if line.field in SECRET_SETTINGS and value != "unset":
+            value = "(set)"
+        mark = "" if value == line.default else "   (changed)"
+        print(f"{' / '.join(line.variables)} = {value}{mark}")
+        if args.verbose:
+            print(f"    {line.meaning}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
     parser.add_argument("--data-dir", type=Path, help="where the index lives (ASSISTANT_DATA_DIR)")
@@ -285,6 +304,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="write the figures as JSON here")
     p.add_argument("--index-dir", type=Path, help="peer: keep our index of the data set here and reuse it")
     p.set_defaults(run=cmd_bench)
+
+    p = command("settings", "every setting (environment variable) with its value now; --markdown: the reference")
+    p.add_argument("--markdown", action="store_true", help="print the reference table (variable, default, meaning)")
+    p.add_argument("--verbose", "-v", action="store_true", help="print each setting's meaning under it")
+    p.set_defaults(run=cmd_settings)
 
     p = command("train", "rebuild a shipped model from public data")
     p.add_argument("what", choices=["reader"])

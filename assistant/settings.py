@@ -119,13 +119,13 @@ class Settings(IngestSettings):
     )
     checked_threshold: float = Field(
         0.60, description="Minimum support for an answer checked by a model (llm local or openai). "
-        "Chosen on the squad2-dev curve: see README.",
+        "Chosen on the squad2-dev curve (see the benchmarks page).",
     )
     reader: Literal["rules", "trained"] = Field(
         "rules", description="What scores the sentences of the passages found: the fitted feature scorer "
         "and its rules, or the trained reader shipped in the package (its probability is the support and "
         "its span head gives the answer's phrase). The rules stay the default: the shipped reader scores "
-        "lower on every dev set (see README, 'The trained reader').",
+        "lower on the dev sets (see the reader page).",
     )
     reader_model: Path | None = Field(
         None, description="Folder of a reader retrained with `assistant train reader --out DIR`; default: "
@@ -158,7 +158,7 @@ class Settings(IngestSettings):
     recency_weight: float = Field(
         0.35, description="Weight of a newest-first order of the candidates in the fusion (dated "
         "passages, none after the reference date): a news question not dated is about the news of "
-        "its day more often than not. Chosen on the three news dev sets: see README; 0 turns it off.",
+        "its day more often than not. Chosen on the three news dev sets (see the benchmarks page); 0 turns it off.",
     )
     article_weight: float = Field(
         0.0, description="Weight of an order of the candidates by their article's summed score in the "
@@ -166,7 +166,7 @@ class Settings(IngestSettings):
     )
     abstain_threshold: float = Field(
         0.45, description="Minimum support (the best sentence's score, 0..1) for an answer; below "
-        "it the assistant abstains. Chosen on the pooled dev-set curve: see README."
+        "it the assistant abstains. Chosen on the pooled dev-set curve (see the benchmarks page)."
     )
     auth: str | None = Field(
         None, description="Web chat login as 'user:password'; unset means no login."

@@ -45,7 +45,9 @@ class IngestSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(Path("data"), description="Where the embedded Chroma index lives.")
+    data_dir: Path = Field(
+        Path("data"), description="Where the index lives: the embedded Chroma store, the lexical index, what is "
+        "followed and the write lock (also `--data-dir`).")
     collection: str = Field("articles", description="Chroma collection name.")
     chroma_host: str | None = Field(
         None,
@@ -79,7 +81,7 @@ class IngestSettings(BaseSettings):
         "auto",
         description="full: the model's own weights (fp32, or bf16 where native); int8: its weights "
         "quantized for ONNX Runtime (made once from the export; ~1.35x faster where bf16 is not "
-        "native, same retrieval figures; see README); auto: what the index was built with, and for "
+        "native, same retrieval figures; see the benchmarks page); auto: what the index was built with, and for "
         "a new index int8 where the model runs on ONNX Runtime, full where bf16 is native. "
         "The index records its variant and refuses another asked for by name.",
     )
