@@ -1,6 +1,6 @@
 """The answer's scoring rules in one place: how a sentence is scored against a question, what a
 question asks for, when evidence counts as grounded, and how much of a sentence its citation
-must back. The numbers were chosen on the development sets (see README); each is named here."""
+must back. The numbers were chosen on the development sets (see the docs, Benchmarks); each is named here."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ weights, fitted on the development sets, that turn them into the sentence's scor
 
 The weights live in `scorer.json` beside this file, written by
 `python -m assistant.measure.sentences SET... --index-root DIR --out assistant/answering/scorer.json`
-(see README, "The sentence scorer"). They are a conditional logit (a softmax over each question's
+(see the docs, Benchmarks, "The sentence scorer"). They are a conditional logit (a softmax over each question's
 sentences, so the fit learns which sentence of a question holds the answer, not how many do),
 then mapped linearly onto the scale of the hand-set score (`rules.sentence_score`: the same mean
 and spread), so that the margins and the abstention threshold keep their meaning.

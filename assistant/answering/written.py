@@ -41,7 +41,7 @@ OPENERS = STOP | {"some", "currently", "according", "after", "before", "since", 
                   "however", "meanwhile", "today", "yesterday", "both", "each", "all", "no", "one", "two",
                   "three", "four", "five", "several", "many", "most", "on", "in", "at", "as", "the"}
 # The model's P(Yes) that the evidence states the sentence, below which it is dropped. Small
-# models judge paraphrases poorly (see README): only a clear No vetoes.
+# models judge paraphrases poorly (see the docs, Benchmarks, "Written answers"): only a clear No vetoes.
 ENTAILED = 0.2
 
 
