@@ -16,7 +16,7 @@ from ingest.wiring import encoder_for
 from .answering import Answerer, Asked, Part, answerer_for
 from .answering.compose import related_reading
 from .answering.condense import condense_by_model
-from .answering.rules import about, topic_words
+from .answering.rules import about, coverage_terms, topic_words
 from .answering.sources import addresses_the_assistant
 from .models import as_chat_model
 from .models import from_settings as model_from_settings
@@ -243,7 +243,11 @@ class Assistant:
             return
         hits = [h for h in hits if not addresses_the_assistant(h.passage)]  # orders, not news
         looked_in = f" ({time.period.words})" if period else ""
-        for part in answerer.answer(Asked(asked, query, hits, vector, time)):
+        # A follow-up that says enough on its own is read against its own words, as it is covered
+        # (`rules.coverage_terms`); the topic it borrowed served the search.
+        read_as = coverage_terms(asked, query)
+        reading = None if read_as == query else self.embedder.embed([read_as])[0]
+        for part in answerer.answer(Asked(asked, query, hits, vector, time, reading)):
             if part.abstained:
                 yield self._abstention(replying, part, asked, hits, looked_in)
                 return

@@ -198,20 +198,36 @@ def cmd_bench(args) -> int:
 
 
 def cmd_train(args) -> int:
+    data = args.data or Path("../shared/train")
+    if not (data / "realtimeqa").is_dir() or not (data / "squad2").is_dir():
+        print(f"error: {data} holds no realtimeqa/ and squad2/ folders; pass --data DIR (see the docs, The reader)",
+              file=sys.stderr)
+        return 2
+    if args.what == "scorer":
+        return train_scorer(args, data)
     from ingest.encoders.base import default_model_path
 
     from .reader.runtime import WEIGHTS
     from .reader.train import train_reader
 
     base = Path(args.base) if args.base else default_model_path()
-    data = args.data or Path("../shared/train")
-    if not (data / "realtimeqa").is_dir() or not (data / "squad2").is_dir():
-        print(f"error: {data} holds no realtimeqa/ and squad2/ folders; pass --data DIR (see the reader's card)",
-              file=sys.stderr)
-        return 2
     train_reader(data, args.out or WEIGHTS, base, layers=args.layers, epochs=args.epochs, rate=args.rate,
                  seed=args.seed, limit=args.limit)
     return 0
+
+
+def train_scorer(args, data: Path) -> int:
+    """The sentence scorer fitted on question sets made from the training data, never the dev sets."""
+    from ingest.cache import cache_dir
+
+    from .answering.scorer import WEIGHTS
+    from .measure.sentences import main as fit_sentences
+    from .measure.training_sets import training_sets
+
+    work = args.work or cache_dir() / "scorer"
+    sets = training_sets(data, work / "sets")
+    return fit_sentences([*map(str, sets), "--index-root", str(work), "--rows", str(work / "rows.jsonl"),
+                          "--out", str(args.out or WEIGHTS)])
 
 
 SECRET_SETTINGS = ("auth", "api_key", "llm_api_key")
@@ -310,11 +326,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", "-v", action="store_true", help="print each setting's meaning under it")
     p.set_defaults(run=cmd_settings)
 
-    p = command("train", "rebuild a shipped model from public data")
-    p.add_argument("what", choices=["reader"])
+    p = command("train", "rebuild a shipped model from public data: the reader, or the sentence scorer")
+    p.add_argument("what", choices=["reader", "scorer"])
     p.add_argument("--data", type=Path, help="folder with realtimeqa/ (RealTime QA weeks) and squad2/ "
                    "(SQuAD 2.0 training articles); default ../shared/train")
     p.add_argument("--out", type=Path, help="where the weights go (default: the package's own)")
+    p.add_argument("--work", type=Path, help="scorer: where its question sets and their indexes are kept "
+                   "(default ~/.cache/assistant/scorer)")
     p.add_argument("--base", help="the sentence-transformers folder it starts from (default: the embedding model)")
     p.add_argument("--layers", type=int, default=3)
     p.add_argument("--epochs", type=int, default=2)

@@ -39,7 +39,8 @@ def drafted(generator: Generator, asked: Asked) -> Draft:
     """The generator's draft, with the terms quoted sentences must cover chosen by `rules.coverage_terms`."""
     if not asked.hits:
         return Draft([], 0.0)
-    return generator.draft(asked.question, coverage_terms(asked.question, asked.query), asked.hits, asked.vector,
+    vector = asked.vector if asked.reading_vector is None else asked.reading_vector
+    return generator.draft(asked.question, coverage_terms(asked.question, asked.query), asked.hits, vector,
                            asked.time)
 
 
