@@ -30,6 +30,8 @@ def news_weeks(folder: Path) -> list[str]:
 def write_news_set(folder: Path, out: Path) -> Path:
     """The weeks' questions and search results (uncompressed, as `assistant eval` reads them)."""
     out.mkdir(parents=True, exist_ok=True)
+    for stale in [*out.glob("*_qa.jsonl"), *out.glob("*_gcs.jsonl")]:  # weeks an earlier choice took
+        stale.unlink()
     for week in news_weeks(folder):
         shutil.copyfile(folder / f"{week}_qa.jsonl", out / f"{week}_qa.jsonl")
         packed, flat = folder / f"{week}_gcs.jsonl.gz", folder / f"{week}_gcs.jsonl"

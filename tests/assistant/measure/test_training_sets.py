@@ -52,5 +52,8 @@ def test_every_nth_week_and_answerable_squad_questions_become_eval_sets(tmp_path
     assert news.records and all("Oslo" in r["text"] for r in news.records)  # packed and flat weeks alike
     squad = load_dataset(squad_set)
     assert len(squad.questions) == 200 and all(q.answerable for q in squad.questions)
+    (news_set / "20990101_qa.jsonl").write_text("")  # a week an earlier choice took
+    training_sets(tmp_path / "train", tmp_path / "sets")
+    assert not (news_set / "20990101_qa.jsonl").exists()
     again = training_sets(tmp_path / "train", tmp_path / "again")
     assert (again[0] / "queries.json").read_text() == (squad_set / "queries.json").read_text()  # seeded
