@@ -243,11 +243,11 @@ class Assistant:
             return
         hits = [h for h in hits if not addresses_the_assistant(h.passage)]  # orders, not news
         looked_in = f" ({time.period.words})" if period else ""
-        # A follow-up that says enough on its own is read against its own words, as it is covered
-        # (`rules.coverage_terms`); the topic it borrowed served the search.
-        read_as = coverage_terms(asked, query)
-        reading = None if read_as == query else self.embedder.embed([read_as])[0]
-        for part in answerer.answer(Asked(asked, query, hits, vector, time, reading)):
+        # A follow-up that says enough on its own is read against its own words; the topic it
+        # borrowed served the search.
+        covered = coverage_terms(asked, query)
+        covered_vector = vector if covered == query else self.embedder.embed([covered])[0]
+        for part in answerer.answer(Asked(asked, covered, hits, covered_vector, time)):
             if part.abstained:
                 yield self._abstention(replying, part, asked, hits, looked_in)
                 return

@@ -7,8 +7,6 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import dataclass
-from enum import Enum
-from pathlib import Path
 
 from pydantic import AliasChoices
 from pydantic.fields import FieldInfo
@@ -47,10 +45,6 @@ def shown(value) -> str:
         return "unset"
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, Enum):
-        return str(value.value)
-    if isinstance(value, Path):
-        return str(value)
     return str(value)
 
 

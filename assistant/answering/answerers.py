@@ -11,7 +11,7 @@ from typing import Iterator
 
 from .base import Answerer, Asked, Claim, Draft, Generator, Part
 from .compose import WrittenText, compose, compose_disagreement, compose_overview, compose_timeline
-from .rules import MODEL_DOUBT, coverage_terms, explaining, overview
+from .rules import MODEL_DOUBT, explaining, overview
 from .spans import leading
 from .verify import verified
 from .written import WrittenAnswerer, arrange
@@ -36,12 +36,10 @@ def lead_of(question: str, claims: list[Claim]) -> tuple[str, Claim] | None:
 
 
 def drafted(generator: Generator, asked: Asked) -> Draft:
-    """The generator's draft, with the terms quoted sentences must cover chosen by `rules.coverage_terms`."""
+    """The generator's draft, its sentences read against `asked.query`."""
     if not asked.hits:
         return Draft([], 0.0)
-    vector = asked.vector if asked.reading_vector is None else asked.reading_vector
-    return generator.draft(asked.question, coverage_terms(asked.question, asked.query), asked.hits, vector,
-                           asked.time)
+    return generator.draft(asked.question, asked.query, asked.hits, asked.vector, asked.time)
 
 
 def supported(generator: Generator, asked: Asked, threshold: float) -> tuple[Draft, list]:

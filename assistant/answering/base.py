@@ -49,15 +49,15 @@ def close_to_best(ranked: list, n: int, margin: float) -> list:
 @dataclass(frozen=True)
 class Asked:
     """What an answerer is given: the question (without the dates the search already filtered
-    on), the query searched, the passages found, the query's vector, the question's time, and the
-    vector sentences are read against (`rules.coverage_terms`'s text; None: the query's)."""
+    on), the passages found, the question's time, and what quoted sentences are read against:
+    the question's own words when it says enough on its own, else the query a follow-up was
+    rewritten into (`rules.coverage_terms`), with its vector."""
 
     question: str
     query: str
     hits: list[Hit]
     vector: np.ndarray
     time: TimeSense
-    reading_vector: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

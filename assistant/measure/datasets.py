@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ def guess_format(path: Path) -> str:
         raise FileNotFoundError(f"{path}: no such data set; give a folder (squad, realtimeqa) or a .json file (qa)")
     if path.is_dir() and (path / "queries.json").exists():
         return "squad"
-    if path.is_dir() and any(path.glob("*_gcs.jsonl")):
+    if path.is_dir() and search_result_files(path):
         return "realtimeqa"
     if path.suffix == ".json" or (path.is_dir() and (path / "qa.json").is_file()):
         return "qa"
@@ -63,11 +64,26 @@ def load_squad(path: Path) -> Dataset:
     return Dataset(path.name, records, questions)
 
 
+def search_result_files(folder: Path) -> list[Path]:
+    """A RealTime QA folder's weekly search results, oldest first: `YYYYMMDD_gcs.jsonl`, or
+    `.jsonl.gz` as the repository ships them (the plain file when a week has both)."""
+    weeks = {f.name[:8]: f for f in folder.glob("*_gcs.jsonl.gz")}
+    weeks |= {f.name[:8]: f for f in folder.glob("*_gcs.jsonl")}
+    return [weeks[week] for week in sorted(weeks)]
+
+
+def jsonl_rows(path: Path) -> list[dict]:
+    """The records of a JSON-lines file, gzipped or not."""
+    opened = gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
+    with opened as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def load_realtimeqa(path: Path) -> Dataset:
     records, seen, skipped = [], set(), []
-    for file in sorted(path.glob("*_gcs.jsonl")):
-        for line in file.read_text().splitlines():
-            for art in json.loads(line).get("search_result") or []:
+    for file in search_result_files(path):
+        for row in jsonl_rows(file):
+            for art in row.get("search_result") or []:
                 url = art.get("url")
                 if url and url not in seen and not (art.get("text") or "").strip():
                     skipped.append(f"{file.name}: search result {url} has no text")

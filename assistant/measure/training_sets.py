@@ -14,6 +14,8 @@ import random
 import shutil
 from pathlib import Path
 
+from .datasets import search_result_files
+
 NEWS_EVERY = 12
 NEWS_WEEKS = 6
 SQUAD_QUESTIONS = 200
@@ -28,16 +30,14 @@ def news_weeks(folder: Path) -> list[str]:
 
 
 def write_news_set(folder: Path, out: Path) -> Path:
-    """The weeks' questions and search results (uncompressed, as `assistant eval` reads them)."""
+    """The weeks' questions and search results, as the training folder holds them."""
     out.mkdir(parents=True, exist_ok=True)
-    for stale in [*out.glob("*_qa.jsonl"), *out.glob("*_gcs.jsonl")]:  # weeks an earlier choice took
+    for stale in out.glob("*_*.jsonl*"):  # weeks an earlier choice took
         stale.unlink()
-    for week in news_weeks(folder):
-        shutil.copyfile(folder / f"{week}_qa.jsonl", out / f"{week}_qa.jsonl")
-        packed, flat = folder / f"{week}_gcs.jsonl.gz", folder / f"{week}_gcs.jsonl"
-        with (gzip.open(packed, "rb") if packed.is_file() else flat.open("rb")) as src, \
-                (out / f"{week}_gcs.jsonl").open("wb") as dst:
-            shutil.copyfileobj(src, dst)
+    taken = set(news_weeks(folder))
+    for file in [*folder.glob("*_qa.jsonl"), *search_result_files(folder)]:
+        if file.name[:8] in taken:
+            shutil.copyfile(file, out / file.name)
     return out
 
 

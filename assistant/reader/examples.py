@@ -23,6 +23,7 @@ from pathlib import Path
 from ingest.text import sentence_spans, term_set, term_sets
 
 from ..answering.rules import coverage, quotable_spans
+from ..measure.datasets import jsonl_rows
 
 MAX_SENTENCE_CHARS = 600  # longer "sentences" are lists or run-on text, not quoted
 GROUP = 8  # pairs per question: one positive (when answerable) and the hardest negatives
@@ -138,10 +139,8 @@ def news_groups(folder: Path, seed: int = 13) -> dict[str, list[Group]]:
 
 
 def _search_results(folder: Path, week: str) -> dict[str, list[dict]]:
-    gz, flat = folder / f"{week}_gcs.jsonl.gz", folder / f"{week}_gcs.jsonl"
-    opened = gzip.open(gz, "rt", encoding="utf-8") if gz.is_file() else flat.open(encoding="utf-8")
-    with opened as f:
-        rows = [json.loads(line) for line in f if line.strip()]
+    flat = folder / f"{week}_gcs.jsonl"
+    rows = jsonl_rows(flat if flat.is_file() else folder / f"{week}_gcs.jsonl.gz")
     return {r["question_id"]: r.get("search_result") or [] for r in rows}
 
 
