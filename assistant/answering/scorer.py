@@ -2,10 +2,11 @@
 weights, fitted on question sets made from the training data (never a development set), that turn
 them into the sentence's score.
 
-The weights live in `scorer.json` beside this file, written by `assistant train scorer --data DIR`
-(`measure.training_sets` makes the sets, `measure.sentences` fits them; see the docs, Benchmarks,
-"The sentence scorer"). They are a conditional logit (a softmax over each question's
-sentences, so the fit learns which sentence of a question holds the answer, not how many do),
+The weights live in `scorer.json` beside this file (its card: `scorer.md`), written by
+`assistant train scorer --data DIR` (`measure.training_sets` makes the sets, `measure.sentences`
+fits them; see the docs, Benchmarks, "The sentence scorer"). They are a conditional logit (a
+softmax over each question's sentences, so the fit learns which sentence of a question holds the
+answer, not how many do),
 then mapped linearly onto the scale of the hand-set score (`rules.sentence_score`: the same mean
 and spread), so that the margins and the abstention threshold keep their meaning.
 """

@@ -3,7 +3,7 @@
 scorer is fitted on questions no development set holds: `assistant train scorer --data DIR`.
 
 News: every NEWS_EVERY-th RealTime QA week, NEWS_WEEKS of them, with their search results (about
-170 questions over 1,300 articles). SQuAD: SQUAD_QUESTIONS answerable questions drawn (seeded) from
+170 questions over 1,209 articles). SQuAD: SQUAD_QUESTIONS answerable questions drawn (seeded) from
 the training articles, each with its paragraph."""
 
 from __future__ import annotations
